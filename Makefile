@@ -1,0 +1,41 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint check fixture backup restore clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(STAMP): $(PY) requirements.txt requirements-dev.txt
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## run: install, migrate SQLite, load the official 2022 catalogue if the database is empty, serve on :8000
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_official
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## test: install if needed and run the whole suite
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## check: Django's system checks and no missing migration
+check: $(STAMP)
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+## fixture: rebuild fixtures/shuozhou_2022.json from sources/
+fixture: $(STAMP)
+	$(PY) manage.py build_fixture
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles test-output

@@ -1,0 +1,311 @@
+"""The register: jurisdictions, departments, legal documents, items and their history.
+
+An item's status is never edited directly: it is the consequence of its
+`Transfer` events and is written only by the services in `approvals/services.py`,
+in the same transaction as the event that explains it.
+"""
+
+from concurrency.fields import IntegerVersionField
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from approvals.managers import ApprovalItemQuerySet, DepartmentQuerySet
+
+
+class Jurisdiction(models.Model):
+    class Level(models.TextChoices):
+        CITY = "city", _("市本级")
+        COUNTY = "county", _("县（市、区）")
+
+    code = models.SlugField(
+        _("代码"), max_length=40, unique=True, help_text=_("网址和事项编码中使用的简短代码，例如 shuozhou。")
+    )
+    name = models.CharField(_("名称"), max_length=60, unique=True, help_text=_("例如“朔州市本级”或“朔城区”。"))
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices, default=Level.COUNTY)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    code_prefix = models.CharField(
+        _("编码前缀"), max_length=8, unique=True, help_text=_("本辖区事项编码的前缀，例如 SZ，一经使用不再修改。")
+    )
+    item_counter = models.PositiveIntegerField(
+        _("已分配编码数"), default=0, editable=False, help_text=_("本辖区已分配的主项编码个数，由系统维护。")
+    )
+    position = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("辖区")
+        verbose_name_plural = _("辖区")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="departments"
+    )
+    slug = models.SlugField(_("网址代码"), max_length=60, help_text=_("公开页面网址中使用，例如 fgw。"))
+    short_name = models.CharField(_("简称"), max_length=60, help_text=_("目录表格中使用的名称，例如“市发改委”。"))
+    full_name = models.CharField(_("全称"), max_length=120, blank=True, help_text=_("例如“朔州市发展和改革委员会”。"))
+    is_bureau = models.BooleanField(
+        _("是审批服务管理局"), default=False, help_text=_("勾选表示这是承接划转事项的行政审批服务管理局本身。")
+    )
+    position = models.PositiveIntegerField(_("排序"), default=0, help_text=_("目录中部门的先后顺序。"))
+
+    objects = DepartmentQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("部门历史"))
+
+    class Meta:
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        ordering = ["jurisdiction__position", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "short_name"], name="department_unique_short_name"),
+            models.UniqueConstraint(fields=["jurisdiction", "slug"], name="department_unique_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:department", args=[self.slug])
+
+
+class DepartmentAlias(models.Model):
+    """Another name under which the tables print a department (市市场监管局 for 市市场监督管理局)."""
+
+    department = models.ForeignKey(Department, verbose_name=_("部门"), on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(_("别名"), max_length=60)
+
+    class Meta:
+        verbose_name = _("部门别名")
+        verbose_name_plural = _("部门别名")
+        ordering = ["department", "name"]
+        constraints = [models.UniqueConstraint(fields=["department", "name"], name="department_alias_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyDocument(models.Model):
+    number = models.CharField(_("文号"), max_length=60, unique=True, help_text=_("例如“朔政发〔2022〕20号”。"))
+    title = models.CharField(_("标题"), max_length=300)
+    issuer = models.CharField(_("发文机关"), max_length=100, blank=True)
+    issued_on = models.DateField(_("发文日期"), null=True, blank=True, help_text=_("不清楚时留空。"))
+    batch_label = models.CharField(
+        _("划转批次名称"),
+        max_length=20,
+        blank=True,
+        help_text=_("依据本文件划转的事项在目录“划转情况”一栏的写法，例如“首次划转”；不是划转批次的文件留空。"),
+    )
+    url = models.URLField(_("原文链接"), blank=True)
+
+    history = HistoricalRecords(verbose_name=_("文件历史"))
+
+    class Meta:
+        verbose_name = _("政策文件")
+        verbose_name_plural = _("政策文件")
+        ordering = ["issued_on", "number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ItemType(models.TextChoices):
+    """The ten national types of administrative power."""
+
+    LICENSING = "licensing", _("行政许可")
+    PENALTY = "penalty", _("行政处罚")
+    ENFORCEMENT = "enforcement", _("行政强制")
+    LEVY = "levy", _("行政征收")
+    BENEFIT = "benefit", _("行政给付")
+    INSPECTION = "inspection", _("行政检查")
+    CONFIRMATION = "confirmation", _("行政确认")
+    REWARD = "reward", _("行政奖励")
+    ADJUDICATION = "adjudication", _("行政裁决")
+    OTHER = "other", _("其他行政权力")
+
+
+class ItemStatus(models.TextChoices):
+    PENDING = "pending", _("未划转，由原部门实施")
+    BUREAU = "bureau", _("由审批服务管理局实施")
+    RETURNED = "returned", _("已退回原部门实施")
+    CANCELLED = "cancelled", _("已取消")
+    DEVOLVED = "devolved", _("已下放实施")
+
+
+class ApprovalItem(models.Model):
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="items"
+    )
+    code = models.CharField(
+        _("事项编码"),
+        max_length=40,
+        unique=True,
+        help_text=_("稳定的事项编码，创建时分配，此后不变；与目录中的序号无关。"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("主项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text=_("子项填写其所属主项；主项留空。"),
+    )
+    position = models.PositiveIntegerField(_("子项顺序"), default=0, help_text=_("子项在主项下的先后顺序。"))
+    name = models.CharField(_("事项名称"), max_length=300)
+    item_type = models.CharField(_("事项类型"), max_length=20, choices=ItemType.choices)
+    departments = models.ManyToManyField(
+        Department, verbose_name=_("划转部门"), through="ItemDepartment", related_name="items", blank=True
+    )
+    source_text = models.CharField(
+        _("事项来源"),
+        max_length=60,
+        blank=True,
+        help_text=_("不属于任何本级部门的事项来源，例如承接的“省政府下放”；有划转部门时留空。"),
+    )
+    in_base_catalogue = models.BooleanField(
+        _("属于基本目录"),
+        default=False,
+        help_text=_("是否列入《山西省“一枚印章管审批”改革市级行政审批事项划转基本目录》（晋政发〔2021〕47号附件1）。"),
+    )
+    remarks = models.CharField(_("备注"), max_length=300, blank=True)
+
+    # Derived from the history; written only by approvals.services together with the Transfer.
+    status = models.CharField(
+        _("当前状态"), max_length=20, choices=ItemStatus.choices, default=ItemStatus.PENDING, editable=False
+    )
+    intake = models.ForeignKey(
+        "Transfer",
+        verbose_name=_("划入事件"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text=_("最近一次把事项划入审批服务管理局的事件（首次划转、二次划转或承接）。"),
+    )
+
+    # Service-guide fields the notice asks to standardise; optional.
+    application_materials = models.TextField(_("申请材料"), blank=True)
+    acceptance_conditions = models.TextField(_("受理条件"), blank=True)
+    procedure = models.TextField(_("办理流程"), blank=True)
+    statutory_time_limit = models.CharField(_("法定时限"), max_length=100, blank=True)
+    promised_time_limit = models.CharField(_("承诺时限"), max_length=100, blank=True)
+    fees = models.CharField(_("收费"), max_length=200, blank=True)
+    legal_basis = models.TextField(_("设定依据"), blank=True)
+
+    version = IntegerVersionField(help_text=_("乐观锁版本号：两人同时修改时拒绝后保存的过期表单。"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = ApprovalItemQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("事项历史"), excluded_fields=["version", "updated_at"])
+
+    class Meta:
+        verbose_name = _("审批事项")
+        verbose_name_plural = _("审批事项")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["jurisdiction", "status"], name="item_jurisdiction_status")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:item", args=[self.code])
+
+    @property
+    def is_sub_item(self) -> bool:
+        return self.parent_id is not None
+
+    def department_text(self) -> str:
+        """The 划转部门 cell as the tables print it: short names joined by 、, or the item's source."""
+        names = [link.department.short_name for link in self.department_links.all()]
+        return "、".join(names) if names else self.source_text
+
+    def batch_text(self) -> str:
+        """The 划转情况 cell: how the item last came to the bureau."""
+        return self.intake.batch_label() if self.intake_id else ""
+
+    def base_text(self) -> str:
+        return "基本目录事项" if self.in_base_catalogue else "基本目录外事项"
+
+
+class ItemDepartment(models.Model):
+    """An item's departments in the order the tables print them (item 60 has two)."""
+
+    item = models.ForeignKey(
+        ApprovalItem, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="department_links"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="item_links"
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("事项部门")
+        verbose_name_plural = _("事项部门")
+        ordering = ["item", "position"]
+        constraints = [models.UniqueConstraint(fields=["item", "department"], name="item_department_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.department}"
+
+
+class Transfer(models.Model):
+    """One event in an item's history, with the status before and after it."""
+
+    class Kind(models.TextChoices):
+        TRANSFER = "transfer", _("划转至审批服务管理局")
+        ACCEPT = "accept", _("承接上级下放")
+        RETURN = "return", _("退回原部门")
+        CANCEL = "cancel", _("取消")
+        DEVOLVE = "devolve", _("下放实施")
+
+    item = models.ForeignKey(ApprovalItem, verbose_name=_("事项"), on_delete=models.PROTECT, related_name="transfers")
+    sequence = models.PositiveIntegerField(_("序次"), help_text=_("事项历史中的第几个事件，从 1 开始。"))
+    kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=ItemStatus.choices)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=ItemStatus.choices)
+    effective_on = models.DateField(_("生效日期"), null=True, blank=True, help_text=_("不清楚时留空。"))
+    document = models.ForeignKey(
+        PolicyDocument,
+        verbose_name=_("依据文件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers",
+    )
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("划转记录")
+        verbose_name_plural = _("划转记录")
+        ordering = ["item", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["item", "sequence"], name="transfer_unique_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.item.code} {self.get_kind_display()}"
+
+    def batch_label(self) -> str:
+        """How the 划转情况 column names the batch this event belongs to."""
+        if self.kind == self.Kind.ACCEPT:
+            return "承接"
+        if self.kind == self.Kind.TRANSFER and self.document_id:
+            return self.document.batch_label
+        return ""

@@ -1,0 +1,140 @@
+"""Publication: editions of the catalogue and their rows, frozen once published."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument
+
+
+class EditionQuerySet(models.QuerySet):
+    def published(self) -> "EditionQuerySet":
+        """Editions that have been published; only these are public."""
+        return self.filter(status=Edition.Status.PUBLISHED)
+
+    def latest_published(self, jurisdiction: Jurisdiction | None = None) -> "Edition | None":
+        """The most recent published edition (of one jurisdiction when given)."""
+        qs = self.published()
+        if jurisdiction is not None:
+            qs = qs.filter(jurisdiction=jurisdiction)
+        return qs.order_by("-published_on", "-id").first()
+
+
+class Edition(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+
+    slug = models.SlugField(_("版本代码"), max_length=40, unique=True, help_text=_("网址和命令中使用，例如 2022。"))
+    title = models.CharField(_("标题"), max_length=200, help_text=_("表格标题行，照原文书写。"))
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="editions"
+    )
+    document = models.ForeignKey(
+        PolicyDocument,
+        verbose_name=_("依据文件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="editions",
+    )
+    published_on = models.DateField(_("发布日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    section1_heading = models.CharField(_("第一部分标题"), max_length=200, help_text=_("照原文书写，含事项数。"))
+    section2_heading = models.CharField(_("第二部分标题"), max_length=200, help_text=_("照原文书写，含事项数。"))
+    notes = models.TextField(_("表后备注"), blank=True, help_text=_("第一部分表格后的备注，每行一条。"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("目录版本")
+        verbose_name_plural = _("目录版本")
+        ordering = ["-published_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # A published edition is the public record: nothing may rewrite it.
+        if self.pk and Edition.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists():
+            raise ValidationError(
+                _("目录版本“%(slug)s”已发布，不能修改。"), code="published", params={"slug": self.slug}
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_published:
+            raise ValidationError(
+                _("目录版本“%(slug)s”已发布，不能删除。"), code="published", params={"slug": self.slug}
+            )
+        return super().delete(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:edition", args=[self.slug])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Entry(models.Model):
+    """One printed row of an edition, with its cells exactly as published."""
+
+    class Section(models.IntegerChoices):
+        TRANSFERRED = 1, _("（一）划转至审批服务管理局实施")
+        RETURNED = 2, _("（二）调整回原行业主管部门实施")
+
+    edition = models.ForeignKey(Edition, verbose_name=_("目录版本"), on_delete=models.CASCADE, related_name="entries")
+    section = models.PositiveSmallIntegerField(_("部分"), choices=Section.choices)
+    row = models.PositiveIntegerField(_("行"), help_text=_("本部分表格中的第几行，从 1 开始。"))
+    number = models.PositiveIntegerField(_("序号"), help_text=_("所属主项的序号；同一主项的各子项行序号相同。"))
+    item = models.ForeignKey(
+        ApprovalItem,
+        verbose_name=_("事项"),
+        on_delete=models.PROTECT,
+        related_name="entries",
+        help_text=_("本行对应的事项：子项行对应子项，其余对应主项。"),
+    )
+    main_name = models.CharField(_("主项名称"), max_length=300, help_text=_("第二部分为“事项名称”。"))
+    sub_name = models.CharField(_("子项名称"), max_length=300, blank=True)
+    item_type = models.CharField(_("事项类型"), max_length=40)
+    departments = models.CharField(_("划转部门"), max_length=200)
+    batch = models.CharField(_("划转情况"), max_length=40)
+    base = models.CharField(_("对应基本目录情况"), max_length=40)
+    remarks = models.CharField(_("备注"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("目录条目")
+        verbose_name_plural = _("目录条目")
+        ordering = ["edition", "section", "row"]
+        constraints = [models.UniqueConstraint(fields=["edition", "section", "row"], name="entry_unique_row")]
+        indexes = [models.Index(fields=["item", "edition"], name="entry_item_edition")]
+
+    def __str__(self) -> str:
+        return f"{self.edition.slug} ({self.section}) {self.number} {self.sub_name or self.main_name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if Edition.objects.filter(pk=self.edition_id, status=Edition.Status.PUBLISHED).exists():
+            raise ValidationError(_("目录版本已发布，其条目不能修改。"), code="published")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Edition.objects.filter(pk=self.edition_id, status=Edition.Status.PUBLISHED).exists():
+            raise ValidationError(_("目录版本已发布，其条目不能删除。"), code="published")
+        return super().delete(*args, **kwargs)
+
+    def cells(self) -> list[str]:
+        """The row's cells in the official column order of its section (序号 as printed, continuation rows blank)."""
+        if self.section == self.Section.TRANSFERRED:
+            return [
+                self.main_name,
+                self.sub_name,
+                self.item_type,
+                self.departments,
+                self.batch,
+                self.base,
+                self.remarks,
+            ]
+        return [self.main_name, self.item_type, self.departments, self.batch, self.base, self.remarks]
