@@ -52,6 +52,7 @@ class Edition(models.Model):
         verbose_name = _("目录版本")
         verbose_name_plural = _("目录版本")
         ordering = ["-published_on", "-id"]
+        permissions = [("publish_edition", _("可以发布目录版本"))]
 
     def __str__(self) -> str:
         return self.title
@@ -126,7 +127,7 @@ class Entry(models.Model):
         return super().delete(*args, **kwargs)
 
     def cells(self) -> list[str]:
-        """The row's cells in the official column order of its section (序号 as printed, continuation rows blank)."""
+        """The row's text cells after 序号, in the official column order of its section."""
         if self.section == self.Section.TRANSFERRED:
             return [
                 self.main_name,
