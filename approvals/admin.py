@@ -1,10 +1,308 @@
+"""The clerks' desk for the register.
+
+Status changes happen only through the actions below, each of which calls a
+service in approvals/services.py. Edits are audited by django-simple-history
+(who, when, what) and guarded against lost updates by django-concurrency.
+"""
+
+from concurrency.fields import IntegerVersionField
+from concurrency.forms import VersionWidget
 from django.contrib import admin
+from django.db.models import Count, Prefetch, Q
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from approvals.models import ApprovalItem, Department, DepartmentAlias, Jurisdiction, PolicyDocument, Transfer
+from approvals import services
+from approvals.admin_actions import TRANSFER_ACTIONS, register_on_date_view
+from approvals.admin_forms import ApprovalItemForm, ItemDepartmentFormSet
+from approvals.models import (
+    ApprovalItem,
+    Department,
+    DepartmentAlias,
+    ItemDepartment,
+    Jurisdiction,
+    PolicyDocument,
+    Transfer,
+)
 
-admin.site.register(Jurisdiction)
-admin.site.register(Department)
-admin.site.register(DepartmentAlias)
-admin.site.register(PolicyDocument)
-admin.site.register(ApprovalItem)
-admin.site.register(Transfer)
+
+class ReadOnlyInlineMixin:
+    can_delete = False
+    extra = 0
+    max_num = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ItemDepartmentInline(admin.TabularInline):
+    model = ItemDepartment
+    formset = ItemDepartmentFormSet
+    fields = ("position", "department")
+    extra = 0
+    min_num = 0
+    autocomplete_fields = ("department",)
+    verbose_name = _("划转部门")
+    verbose_name_plural = _("划转部门（按表格中的先后顺序）")
+
+
+class SubItemInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = ApprovalItem
+    fk_name = "parent"
+    fields = ("code", "name", "item_type", "status")
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name = _("子项")
+    verbose_name_plural = _("子项（在“新增审批事项”中选择主项即可添加）")
+
+
+class TransferInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = Transfer
+    fields = (
+        "sequence",
+        "kind",
+        "from_status",
+        "to_status",
+        "effective_on",
+        "document",
+        "note",
+        "recorded_by",
+        "recorded_at",
+    )
+    readonly_fields = fields
+    ordering = ("sequence",)
+    verbose_name_plural = _("划转记录（只读；请用列表页的操作登记新的划转）")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("document", "recorded_by")
+
+
+class BatchFilter(admin.SimpleListFilter):
+    title = _("划转批次")
+    parameter_name = "batch"
+
+    def lookups(self, request, model_admin):
+        documents = PolicyDocument.objects.exclude(batch_label="").order_by("issued_on", "number")
+        return [(f"doc-{d.pk}", d.batch_label) for d in documents] + [("accepted", _("承接"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "accepted":
+            return queryset.filter(intake__kind=Transfer.Kind.ACCEPT)
+        if value and value.startswith("doc-") and value[4:].isdigit():
+            return queryset.filter(intake__kind=Transfer.Kind.TRANSFER, intake__document_id=int(value[4:]))
+        return queryset
+
+
+class LevelFilter(admin.SimpleListFilter):
+    title = _("主项/子项")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return [("main", _("主项")), ("sub", _("子项"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "main":
+            return queryset.filter(parent__isnull=True)
+        if self.value() == "sub":
+            return queryset.filter(parent__isnull=False)
+        return queryset
+
+
+@admin.register(ApprovalItem)
+class ApprovalItemAdmin(SimpleHistoryAdmin):
+    # Only django-concurrency's form is used: its ConcurrentModelAdmin, with
+    # check_concurrent_action off, applies an action to every row instead of the selected ones.
+    form = ApprovalItemForm
+    formfield_overrides = {IntegerVersionField: {"widget": VersionWidget}}
+    list_display = ("code", "name", "item_type", "departments_display", "status", "batch_display", "in_base_catalogue")
+    list_display_links = ("code", "name")
+    list_filter = (
+        "status",
+        "item_type",
+        BatchFilter,
+        "in_base_catalogue",
+        ("departments", admin.RelatedOnlyFieldListFilter),
+        "jurisdiction",
+        LevelFilter,
+    )
+    search_fields = ("code", "name", "children__name")
+    list_select_related = ("jurisdiction", "intake__document", "parent")
+    list_per_page = 50
+    readonly_fields = ("code", "status", "batch_display", "created_at", "updated_at")
+    autocomplete_fields = ("parent",)
+    inlines = (ItemDepartmentInline, SubItemInline, TransferInline)
+    actions = TRANSFER_ACTIONS
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "jurisdiction",
+                    "code",
+                    "parent",
+                    "position",
+                    "name",
+                    "item_type",
+                    "source_text",
+                    "in_base_catalogue",
+                    "remarks",
+                    "version",
+                )
+            },
+        ),
+        (_("当前状态（由划转记录决定）"), {"fields": ("status", "batch_display")}),
+        (
+            _("办事指南（选填）"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "application_materials",
+                    "acceptance_conditions",
+                    "procedure",
+                    "statutory_time_limit",
+                    "promised_time_limit",
+                    "fees",
+                    "legal_basis",
+                ),
+            },
+        ),
+        (_("记录"), {"fields": ("created_at", "updated_at")}),
+    )
+    object_history_template = "admin/approvals/approvalitem/object_history.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("department_links", queryset=ItemDepartment.objects.select_related("department"))
+            )
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Besides the item's own field changes: its transfer events and its department links.
+        extra_context = {
+            **(extra_context or {}),
+            "transfers": Transfer.objects.filter(item_id=object_id).select_related("document", "recorded_by"),
+            "department_history": ItemDepartment.history.filter(item_id=object_id)
+            .select_related("department", "history_user")
+            .order_by("-history_date"),
+        }
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def get_urls(self):
+        urls = super().get_urls()
+        view = self.admin_site.admin_view(register_on_date_view(self))
+        return [path("on-date/", view, name="approvals_approvalitem_on_date")] + urls
+
+    @admin.display(description=_("划转部门"))
+    def departments_display(self, obj: ApprovalItem) -> str:
+        return obj.department_text()
+
+    @admin.display(description=_("划转情况"))
+    def batch_display(self, obj: ApprovalItem) -> str:
+        return obj.batch_text() or "—"
+
+    def has_record_transfer_permission(self, request) -> bool:
+        return request.user.has_perm("approvals.add_transfer")
+
+    def has_delete_permission(self, request, obj=None):
+        # Items are never deleted: a withdrawn power is cancelled, and its history stays.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.code = services.item_allocate_code(jurisdiction=obj.jurisdiction, parent=obj.parent)
+        super().save_model(request, obj, form, change)
+
+
+class DepartmentAliasInline(admin.TabularInline):
+    model = DepartmentAlias
+    extra = 0
+
+
+@admin.register(Department)
+class DepartmentAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "short_name",
+        "full_name",
+        "jurisdiction",
+        "at_bureau_count",
+        "item_count",
+        "aliases_display",
+        "position",
+    )
+    list_filter = ("jurisdiction", "is_bureau")
+    search_fields = ("short_name", "full_name", "aliases__name")
+    list_select_related = ("jurisdiction",)
+    inlines = (DepartmentAliasInline,)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_items=Count("items", distinct=True),
+                n_bureau=Count("items", filter=Q(items__status="bureau"), distinct=True),
+            )
+            .prefetch_related("aliases")
+        )
+
+    @admin.display(description=_("事项数"), ordering="n_items")
+    def item_count(self, obj) -> int:
+        return obj.n_items
+
+    @admin.display(description=_("在审批局实施"), ordering="n_bureau")
+    def at_bureau_count(self, obj) -> int:
+        return obj.n_bureau
+
+    @admin.display(description=_("别名"))
+    def aliases_display(self, obj) -> str:
+        return "、".join(alias.name for alias in obj.aliases.all())
+
+
+@admin.register(PolicyDocument)
+class PolicyDocumentAdmin(SimpleHistoryAdmin):
+    list_display = ("number", "title", "issuer", "issued_on", "batch_label")
+    search_fields = ("number", "title")
+    list_filter = ("issuer",)
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "level", "code_prefix", "parent", "position")
+    list_select_related = ("parent",)
+    readonly_fields = ("item_counter",)
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    list_display = (
+        "item",
+        "sequence",
+        "kind",
+        "from_status",
+        "to_status",
+        "effective_on",
+        "document",
+        "recorded_by",
+        "recorded_at",
+    )
+    list_filter = ("kind", "to_status", "document", "effective_on", "item__jurisdiction")
+    search_fields = ("item__code", "item__name", "note")
+    list_select_related = ("item", "document", "recorded_by")
+    date_hierarchy = "recorded_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -248,6 +248,8 @@ class ItemDepartment(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
+    history = HistoricalRecords(verbose_name=_("事项部门历史"))
+
     class Meta:
         verbose_name = _("事项部门")
         verbose_name_plural = _("事项部门")

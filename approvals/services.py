@@ -73,13 +73,11 @@ def item_create(
         raise ValidationError(_("事项名称不能为空。"), code="required")
     if item_type not in ItemType.values:
         raise ValidationError(_("未知的事项类型“%(value)s”。"), code="unknown_type", params={"value": item_type})
-    if parent is not None and parent.parent_id is not None:
-        raise ValidationError(_("子项不能再有子项。"), code="nested")
-    if not departments and not source_text:
-        raise ValidationError(_("事项“%(name)s”需要划转部门或事项来源。"), code="no_department", params={"name": name})
+    item_validate_placement(jurisdiction=jurisdiction, parent=parent)
+    item_validate_origin(name=name, departments=departments, source_text=source_text)
     item = ApprovalItem(
         jurisdiction=jurisdiction,
-        code=_next_code(jurisdiction, parent),
+        code=item_allocate_code(jurisdiction=jurisdiction, parent=parent),
         parent=parent,
         position=_next_position(parent),
         name=name,
@@ -92,6 +90,26 @@ def item_create(
     item.save()
     item_set_departments(item=item, departments=departments)
     return item
+
+
+def item_validate_placement(*, jurisdiction: Jurisdiction, parent: ApprovalItem | None) -> None:
+    """A sub-item hangs under a main item of the same jurisdiction; sub-items have no sub-items."""
+    if parent is None:
+        return
+    if parent.parent_id is not None:
+        raise ValidationError(_("子项不能再有子项：“%(parent)s”本身是子项。"), code="nested", params={"parent": parent})
+    if parent.jurisdiction_id != jurisdiction.pk:
+        raise ValidationError(_("子项必须与主项属于同一辖区。"), code="foreign_parent")
+
+
+def item_validate_origin(*, name: str, departments: Sequence[Department], source_text: str) -> None:
+    """An item is carried out for a department (one or more), or comes from a source such as 省政府下放."""
+    if not departments and not source_text.strip():
+        raise ValidationError(
+            _("事项“%(name)s”需要至少一个划转部门，或填写事项来源（如“省政府下放”）。"),
+            code="no_department",
+            params={"name": name},
+        )
 
 
 @transaction.atomic
@@ -192,10 +210,15 @@ def _record(
     return written
 
 
-def _next_code(jurisdiction: Jurisdiction, parent: ApprovalItem | None) -> str:
+@transaction.atomic
+def item_allocate_code(*, jurisdiction: Jurisdiction, parent: ApprovalItem | None = None) -> str:
+    """The next stable code: SZ-0304 for a main item, SZ-0304-02 for its second sub-item. Never reused."""
     if parent is not None:
-        count = ApprovalItem.objects.filter(parent=parent).count()
-        return f"{parent.code}-{count + 1:02d}"
+        # Lock the main item: its sub-item codes are numbered under it.
+        ApprovalItem.objects.select_for_update().filter(pk=parent.pk).exists()
+        taken = ApprovalItem.objects.filter(parent=parent).values_list("code", flat=True)
+        numbers = [int(code.rsplit("-", 1)[1]) for code in taken if code.rsplit("-", 1)[-1].isdigit()]
+        return f"{parent.code}-{max(numbers, default=0) + 1:02d}"
     # Lock the jurisdiction row: the counter is the one place codes are handed out.
     locked = Jurisdiction.objects.select_for_update().get(pk=jurisdiction.pk)
     locked.item_counter += 1

@@ -1,6 +1,195 @@
-from django.contrib import admin
+"""Editions in the admin: compile a draft from the register, publish it, compare two editions.
 
+A published edition is read-only here, and `Edition.save`/`Entry.save` refuse
+to change it in code too.
+"""
+
+import io
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from approvals.models import Jurisdiction, PolicyDocument
+from catalog import publishing
+from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.models import Edition, Entry
 
-admin.site.register(Edition)
-admin.site.register(Entry)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    fields = (
+        "section",
+        "row",
+        "number",
+        "main_name",
+        "sub_name",
+        "item_type",
+        "departments",
+        "batch",
+        "base",
+        "remarks",
+    )
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+    ordering = ("section", "row")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CompileForm(forms.Form):
+    slug = forms.SlugField(label=gettext_lazy("版本代码"), help_text=gettext_lazy("例如 2024，用于网址和命令。"))
+    title = forms.CharField(label=gettext_lazy("标题"), max_length=200)
+    jurisdiction = forms.ModelChoiceField(label=gettext_lazy("辖区"), queryset=Jurisdiction.objects.all())
+    on = forms.DateField(
+        label=gettext_lazy("截至日期"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    document = forms.ModelChoiceField(
+        label=gettext_lazy("依据文件"), queryset=PolicyDocument.objects.all(), required=False
+    )
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if Edition.objects.filter(slug=slug).exists():
+            raise ValidationError(_("版本代码“%(slug)s”已被使用。"), code="exists", params={"slug": slug})
+        return slug
+
+
+class DiffForm(forms.Form):
+    old = forms.ModelChoiceField(label=gettext_lazy("较早版本"), queryset=Edition.objects.all(), to_field_name="slug")
+    new = forms.ModelChoiceField(label=gettext_lazy("较新版本"), queryset=Edition.objects.all(), to_field_name="slug")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("old") and cleaned.get("old") == cleaned.get("new"):
+            raise ValidationError(_("请选择两个不同的版本。"), code="same")
+        return cleaned
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    list_display = ("slug", "title", "jurisdiction", "document", "published_on", "status", "entry_count")
+    list_filter = ("status", "jurisdiction")
+    list_select_related = ("jurisdiction", "document")
+    search_fields = ("slug", "title")
+    readonly_fields = ("status", "created_at")
+    inlines = (EntryInline,)
+    actions = ("publish",)
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(n_entries=Count("entries"))
+
+    @admin.display(description=gettext_lazy("行数"), ordering="n_entries")
+    def entry_count(self, obj) -> int:
+        return obj.n_entries
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request) -> bool:
+        return publishing.can_publish(request.user)
+
+    @admin.action(description=gettext_lazy("发布所选草稿"), permissions=["publish"])
+    def publish(self, request, queryset):
+        published = []
+        for edition in queryset.order_by("pk"):
+            try:
+                publishing.edition_publish(edition=edition, user=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(request, "；".join(getattr(error, "messages", [str(error)])), messages.ERROR)
+            else:
+                published.append(edition.slug)
+        if published:
+            self.message_user(request, _("已发布：%(slugs)s。") % {"slugs": "、".join(published)}, messages.SUCCESS)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("compile/", wrap(self.compile_view), name="catalog_edition_compile"),
+            path("diff/", wrap(self.diff_view), name="catalog_edition_diff"),
+        ] + super().get_urls()
+
+    def _context(self, request, title: str, **extra) -> dict:
+        return {**self.admin_site.each_context(request), "title": title, "opts": self.model._meta, **extra}
+
+    def compile_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CompileForm(request.POST or None, initial={"jurisdiction": Jurisdiction.objects.first()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                edition = publishing.edition_compile(**form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    _("已生成草稿“%(slug)s”，共 %(rows)d 行。核对无误后由审核人发布。")
+                    % {"slug": edition.slug, "rows": edition.entries.count()},
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:catalog_edition_change", args=[edition.pk]))
+        return TemplateResponse(
+            request,
+            "admin/catalog/edition/form_page.html",
+            self._context(request, _("从登记册生成目录草稿"), form=form),
+        )
+
+    def diff_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = DiffForm(request.GET or None)
+        adjustment = None
+        if form.is_valid():
+            adjustment = editions_diff(form.cleaned_data["old"], form.cleaned_data["new"])
+            if request.GET.get("format") == "xlsx":
+                buffer = io.BytesIO()
+                write_adjustment_xlsx(adjustment, buffer)
+                response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+                filename = f"adjustment-{adjustment.old.slug}-{adjustment.new.slug}.xlsx"
+                response["Content-Disposition"] = f'attachment; filename="{filename}"'
+                return response
+        context = self._context(request, _("两个版本之间的调整对照表"), form=form, adjustment=adjustment)
+        return TemplateResponse(request, "admin/catalog/edition/diff.html", context)
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ("edition", "section", "row", "number", "main_name", "sub_name", "item_type", "departments", "batch")
+    list_filter = ("edition", "section")
+    search_fields = ("main_name", "sub_name", "item__code")
+    list_select_related = ("edition",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,11 +11,13 @@ import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument
+from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument, Transfer
+from catalog.adjustments import editions_diff  # noqa: F401  (publishing's public interface)
 from catalog.models import Edition, Entry
-from catalog.tables import Table
+from catalog.tables import Section, Table, item_rows
 
 PUBLISH_PERMISSION = "catalog.publish_edition"
 
@@ -99,3 +101,140 @@ def edition_publish(*, edition: Edition, user: AbstractBaseUser, published_on: d
     locked.status = Edition.Status.PUBLISHED
     locked.save()
     return locked
+
+
+def _department_order(edition: Edition | None) -> dict[str, int]:
+    """Departments (the first name of the 划转部门 cell) in the order the edition printed them."""
+    if edition is None:
+        return {}
+    order: dict[str, int] = {}
+    cells = (
+        edition.entries.filter(section=Entry.Section.TRANSFERRED).order_by("row").values_list("departments", flat=True)
+    )
+    for text in cells.iterator():
+        order.setdefault(text.split("、")[0], len(order))
+    return order
+
+
+def _bureau_name(jurisdiction: Jurisdiction) -> str:
+    bureau = jurisdiction.departments.filter(is_bureau=True).first()
+    return bureau.short_name if bureau else _("行政审批服务管理局")
+
+
+def _notes(previous: Edition | None, documents: list[PolicyDocument]) -> list[str]:
+    """Footnotes: one per transfer batch the table uses, then the previous edition's note on the base catalogue."""
+    notes = [_("备注：")]
+    for document in documents:
+        notes.append(
+            f"{len(notes)}. “{document.batch_label}”指依据《{document.title}》（{document.number}）划转的事项。"
+        )
+    if previous is not None:
+        for line in previous.notes.splitlines():
+            if "“基本目录”" in line:
+                notes.append(f"{len(notes)}. {line.split('. ', 1)[-1]}")
+    return notes if len(notes) > 1 else []
+
+
+def compile_table(
+    *, jurisdiction: Jurisdiction, on: datetime.date, title: str, previous: Edition | None = None
+) -> Table:
+    """The register as of `on`, in the official layout.
+
+    Section (一): every main item at the bureau on that day, grouped by department in
+    the order the previous edition used (new departments after, by their position),
+    items in the previous edition's order and new ones after by code; numbered from 1.
+    Without a previous edition, items stand in the order they were registered (by code).
+    Section (二): the items returned after the previous edition's date and by `on`.
+    Names, types and departments are those of the register now.
+    """
+    items = ApprovalItem.objects.with_table_cells().filter(jurisdiction=jurisdiction)
+    at_bureau = list(
+        items.main_items()
+        .at_bureau(on=on)
+        .prefetch_related(
+            Prefetch(
+                "children",
+                queryset=ApprovalItem.objects.with_table_cells().at_bureau(on=on).order_by("position", "pk"),
+            )
+        )
+    )
+    previous_rank: dict[int, int] = {}
+    department_rank = _department_order(previous)
+    if previous is not None:
+        rows = previous.entries.filter(section=Entry.Section.TRANSFERRED).values_list(
+            "item_id", "item__parent_id", "row"
+        )
+        for item_id, parent_id, row in rows.iterator():
+            previous_rank.setdefault(parent_id or item_id, row)
+    positions = dict(jurisdiction.departments.values_list("short_name", "position"))
+
+    def sort_key(item: ApprovalItem) -> tuple:
+        if previous is None:
+            return (item.code,)  # no edition to follow: the order in which items were registered
+        first = item.department_text().split("、")[0]
+        known = first in department_rank
+        return (
+            0 if known else 1,
+            department_rank[first] if known else positions.get(first, 10**6),
+            previous_rank.get(item.pk, 10**9),
+            item.code,
+        )
+
+    at_bureau.sort(key=sort_key)
+    section1 = [row for number, item in enumerate(at_bureau, start=1) for row in item_rows(item, number)]
+
+    since = previous.published_on if previous is not None else None
+    returns = Transfer.objects.filter(
+        item__jurisdiction=jurisdiction, item__parent__isnull=True, kind=Transfer.Kind.RETURN
+    )
+    returns = returns.filter(effective_on__lte=on)
+    if since is not None:
+        returns = returns.filter(effective_on__gt=since)
+    returned_ids = set(returns.values_list("item_id", flat=True))
+    returned = [item for item in items.main_items().filter(pk__in=returned_ids).order_by("code")]
+    returned = [item for item in returned if item.pk not in {i.pk for i in at_bureau}]
+    returned.sort(key=sort_key)
+    section2 = [
+        row
+        for number, item in enumerate(returned, start=1)
+        for row in item_rows(item, number, section=2, remarks="退回")
+    ]
+
+    documents = []
+    for item in at_bureau:
+        intake = item.intake
+        if intake and intake.document_id and intake.document.batch_label and intake.document not in documents:
+            documents.append(intake.document)
+    bureau = _bureau_name(jurisdiction)
+    return Table(
+        title=title,
+        sections=[
+            Section(
+                1,
+                _("（一）划转至%(bureau)s实施的行政审批事项（%(n)d项）") % {"bureau": bureau, "n": len(at_bureau)},
+                section1,
+                _notes(previous, documents),
+            ),
+            Section(
+                2,
+                _("（二）由%(bureau)s调整回原行业主管部门实施的行政审批事项（%(n)d项）")
+                % {"bureau": bureau, "n": len(returned)},
+                section2,
+            ),
+        ],
+    )
+
+
+@transaction.atomic
+def edition_compile(
+    *,
+    slug: str,
+    title: str,
+    jurisdiction: Jurisdiction,
+    on: datetime.date,
+    document: PolicyDocument | None = None,
+) -> Edition:
+    """Compile a draft edition from the register as of `on` (see `compile_table`)."""
+    previous = Edition.objects.latest_published(jurisdiction)
+    table = compile_table(jurisdiction=jurisdiction, on=on, title=title, previous=previous)
+    return edition_create_draft(slug=slug, table=table, jurisdiction=jurisdiction, document=document, published_on=on)

@@ -1,0 +1,114 @@
+"""Admin actions that change an item's status, and the register-as-of-a-date page.
+
+Each action asks for the effective date and the legal basis document on an
+intermediate page, then calls the matching service for every selected item in
+one transaction: if any item cannot take the event, none is changed.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from approvals import services
+from approvals.admin_forms import TransferActionForm
+from approvals.models import ApprovalItem, Jurisdiction, Transfer
+
+ACTION_TEMPLATE = "admin/approvals/approvalitem/transfer_action.html"
+ON_DATE_TEMPLATE = "admin/approvals/approvalitem/on_date.html"
+
+
+def _make_action(kind: str, service, description: str):
+    def action(modeladmin, request, queryset):
+        # A main item carries its sub-items along; selecting both must not record the event twice.
+        selected = list(queryset.select_related("parent").order_by("code"))
+        selected_ids = {item.pk for item in selected}
+        targets = [item for item in selected if item.parent_id not in selected_ids]
+        form = TransferActionForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    written = 0
+                    for item in targets:
+                        written += len(
+                            service(
+                                item=item,
+                                effective_on=form.cleaned_data["effective_on"],
+                                document=form.cleaned_data["document"],
+                                note=form.cleaned_data["note"],
+                                user=request.user,
+                            )
+                        )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                modeladmin.message_user(
+                    request,
+                    _("已为 %(items)d 个事项登记“%(action)s”，共写入 %(events)d 条划转记录。")
+                    % {"items": len(targets), "action": Transfer.Kind(kind).label, "events": written},
+                    messages.SUCCESS,
+                )
+                return None
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": description,
+            "opts": modeladmin.model._meta,
+            "form": form,
+            "items": targets,
+            "action_name": request.POST.get("action"),
+            "selected": [str(item.pk) for item in selected],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": modeladmin.media + form.media,
+        }
+        return TemplateResponse(request, ACTION_TEMPLATE, context)
+
+    action.__name__ = f"record_{kind}"
+    return admin.action(description=description, permissions=["record_transfer"])(action)
+
+
+TRANSFER_ACTIONS = [
+    _make_action(Transfer.Kind.TRANSFER, services.item_transfer, gettext_lazy("划转至审批服务管理局")),
+    _make_action(Transfer.Kind.RETURN, services.item_return, gettext_lazy("退回原部门")),
+    _make_action(Transfer.Kind.CANCEL, services.item_cancel, gettext_lazy("取消事项")),
+    _make_action(Transfer.Kind.ACCEPT, services.item_accept, gettext_lazy("登记承接上级下放")),
+    _make_action(Transfer.Kind.DEVOLVE, services.item_devolve, gettext_lazy("登记下放实施")),
+]
+
+
+class OnDateForm(forms.Form):
+    date = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    jurisdiction = forms.ModelChoiceField(
+        label=gettext_lazy("辖区"), queryset=Jurisdiction.objects.all(), to_field_name="code", required=False
+    )
+
+
+def register_on_date_view(model_admin):
+    """The page listing the main items that were at the bureau on a given day."""
+
+    def view(request):
+        if not model_admin.has_view_permission(request):
+            raise PermissionDenied
+        form = OnDateForm(request.GET or {"date": timezone.localdate().isoformat()})
+        page = None
+        if form.is_valid():
+            items = ApprovalItem.objects.main_items().at_bureau(on=form.cleaned_data["date"])
+            if form.cleaned_data["jurisdiction"]:
+                items = items.filter(jurisdiction=form.cleaned_data["jurisdiction"])
+            items = items.select_related("jurisdiction").order_by("code")
+            page = Paginator(items, 100).get_page(request.GET.get("page"))
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "title": _("某日在审批服务管理局实施的事项"),
+            "opts": model_admin.model._meta,
+            "form": form,
+            "page": page,
+        }
+        return TemplateResponse(request, ON_DATE_TEMPLATE, context)
+
+    return view

@@ -1,0 +1,209 @@
+"""The clerks' desk: changelists, status actions, audit trail, lost-update guard, permissions."""
+
+import datetime
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from approvals.admin import ApprovalItemAdmin
+from approvals.admin_forms import STALE_MESSAGE
+from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, PolicyDocument, Transfer
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:approvals_approvalitem_changelist")
+
+
+def _item(name: str) -> ApprovalItem:
+    return ApprovalItem.objects.get(name=name)
+
+
+def _action(client, action: str, items, **form):
+    data = {"action": action, ACTION_CHECKBOX_NAME: [str(i.pk) for i in items], **form}
+    return client.post(CHANGELIST, data)
+
+
+@pytest.fixture
+def notice():
+    return PolicyDocument.objects.create(number="朔政发〔2024〕9号", title="测试调整通知", batch_label="三次划转")
+
+
+def test_the_changelist_shows_the_register_to_a_clerk(client, clerk):
+    client.force_login(clerk)
+    response = client.get(CHANGELIST, {"q": "政府投资项目初步设计审批"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "政府固定资产投资项目审批" in page  # found through its sub-item's name
+    assert response.context["cl"].result_count == 2  # the main item and the sub-item itself
+
+
+def test_the_changelist_finds_an_item_by_code(client, clerk):
+    client.force_login(clerk)
+    response = client.get(CHANGELIST, {"q": "SZ-0060"})
+    assert [i.name for i in response.context["cl"].result_list] == ["临时性建筑物搭建、堆放物料、占道施工审批"]
+    assert "市住建局、市城市管理局" in response.content.decode()
+
+
+@pytest.mark.parametrize("per_page", [10, 100])
+def test_the_changelist_runs_the_same_few_queries_whatever_the_page_size(
+    client, clerk, per_page, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(ApprovalItemAdmin, "list_per_page", per_page)
+    client.force_login(clerk)
+    with django_assert_max_num_queries(14):
+        response = client.get(CHANGELIST)
+    assert len(response.context["cl"].result_list) == per_page
+
+
+def test_the_filters_narrow_the_list(client, clerk):
+    client.force_login(clerk)
+    returned = client.get(CHANGELIST, {"status__exact": "returned"})
+    assert returned.context["cl"].result_count == 90
+    second = PolicyDocument.objects.get(number="朔政发〔2022〕20号")
+    batch = client.get(CHANGELIST, {"batch": f"doc-{second.pk}", "level": "main"})
+    assert batch.context["cl"].result_count == 19
+    accepted = client.get(CHANGELIST, {"batch": "accepted"})
+    assert accepted.context["cl"].result_count == 2
+
+
+def test_an_action_asks_for_the_date_and_the_legal_basis_first(client, clerk):
+    client.force_login(clerk)
+    item = _item("招标方案核准")
+    response = _action(client, "record_return", [item])
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "生效日期" in page and "依据文件" in page and "招标方案核准" in page
+    assert item.transfers.count() == 1  # nothing written yet
+
+
+def test_returning_items_through_the_admin_records_the_event_and_who_did_it(client, clerk, notice):
+    client.force_login(clerk)
+    items = [_item("招标方案核准"), _item("雷电防护装置设计审核和竣工验收")]
+    response = _action(
+        client, "record_return", items, apply="1", effective_on="2024-05-01", document=str(notice.pk), note="测试"
+    )
+    assert response.status_code == 302
+    events = Transfer.objects.filter(document=notice).order_by("item__code")
+    assert [e.item.code for e in events] == ["SZ-0001", "SZ-0212", "SZ-0212-01", "SZ-0212-02"]
+    assert {(e.kind, e.effective_on, e.recorded_by_id) for e in events} == {
+        ("return", datetime.date(2024, 5, 1), clerk.pk)
+    }
+    assert _item("招标方案核准").status == ItemStatus.RETURNED
+
+
+def test_a_refused_action_changes_no_item_and_says_why(client, clerk, notice):
+    client.force_login(clerk)
+    items = [_item("招标方案核准"), _item("校车使用许可")]  # the second is already returned
+    before = Transfer.objects.count()
+    response = _action(client, "record_return", items, apply="1", effective_on="2024-05-01", document=str(notice.pk))
+    assert response.status_code == 200
+    assert "SZ-0216 校车使用许可”当前状态为“已退回原部门实施”，不能退回原部门" in response.content.decode()
+    assert Transfer.objects.count() == before
+    assert _item("招标方案核准").status == ItemStatus.BUREAU
+
+
+def test_an_action_without_a_document_is_refused_in_chinese(client, clerk):
+    client.force_login(clerk)
+    response = _action(client, "record_return", [_item("招标方案核准")], apply="1", effective_on="2024-05-01")
+    assert "请选择依据文件。" in response.content.decode()
+    assert _item("招标方案核准").status == ItemStatus.BUREAU
+
+
+def test_staff_without_permission_get_no_register(client, bare_staff):
+    client.force_login(bare_staff)
+    assert client.get(CHANGELIST).status_code == 403
+
+
+def test_a_clerk_edit_is_in_the_audit_trail_with_its_author(client, clerk):
+    client.force_login(clerk)
+    item = _item("招标方案核准")
+    url = reverse("admin:approvals_approvalitem_change", args=[item.pk])
+    form = client.get(url).context["adminform"].form
+    data = _post_data(form, item, name="招标方案核准（更名测试）")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    record = item.history.order_by("-history_date").first()
+    assert (record.name, record.history_user, record.history_type) == ("招标方案核准（更名测试）", clerk, "~")
+    history = client.get(reverse("admin:approvals_approvalitem_history", args=[item.pk])).content.decode()
+    assert "招标方案核准（更名测试）" in history or "clerk" in history
+    assert "朔政发〔2020〕7号" in history  # the transfer events are on the same page
+
+
+def test_the_second_save_of_a_stale_form_is_refused_and_the_first_survives(client, clerk, publisher):
+    item = _item("招标方案核准")
+    url = reverse("admin:approvals_approvalitem_change", args=[item.pk])
+    client.force_login(clerk)
+    stale = _post_data(client.get(url).context["adminform"].form, item, name="第二位经办人的名称")
+    client.force_login(publisher)
+    first = _post_data(client.get(url).context["adminform"].form, item, name="第一位经办人的名称")
+    assert client.post(url, first).status_code == 302
+    client.force_login(clerk)
+    response = client.post(url, stale)
+    assert response.status_code == 200
+    assert str(STALE_MESSAGE) in response.content.decode()
+    assert _item("第一位经办人的名称").pk == item.pk
+
+
+def test_a_department_link_change_is_audited_and_validated(client, clerk):
+    client.force_login(clerk)
+    item = _item("招标方案核准")
+    url = reverse("admin:approvals_approvalitem_change", args=[item.pk])
+    data = _post_data(client.get(url).context["adminform"].form, item)
+    link = item.department_links.get()
+    data.update({"department_links-0-DELETE": "on"})
+    response = client.post(url, data)
+    assert response.status_code == 200  # no department and no source: refused
+    assert "需要至少一个划转部门" in response.content.decode()
+    assert ItemDepartment.objects.filter(pk=link.pk).exists()
+
+
+def test_a_garbled_version_is_a_form_error_not_a_server_error(client, clerk):
+    client.force_login(clerk)
+    item = _item("招标方案核准")
+    url = reverse("admin:approvals_approvalitem_change", args=[item.pk])
+    data = _post_data(client.get(url).context["adminform"].form, item, version="1:forged", name="伪造")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "表单版本号无效" in response.content.decode()
+    assert not ApprovalItem.objects.filter(name="伪造").exists()
+
+
+def _post_data(form, item: ApprovalItem, **changes) -> dict:
+    """The change form's current values as a POST, with the inlines' management data."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            value = ""
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+            continue
+        data[name] = field.prepare_value(value) if name == "version" else value
+    data.update(changes)
+    links = list(item.department_links.order_by("position"))
+    data.update(
+        {
+            "department_links-TOTAL_FORMS": str(len(links)),
+            "department_links-INITIAL_FORMS": str(len(links)),
+            "department_links-MIN_NUM_FORMS": "0",
+            "department_links-MAX_NUM_FORMS": "1000",
+        }
+    )
+    for index, link in enumerate(links):
+        data[f"department_links-{index}-id"] = str(link.pk)
+        data[f"department_links-{index}-item"] = str(item.pk)
+        data[f"department_links-{index}-department"] = str(link.department_id)
+        data[f"department_links-{index}-position"] = str(link.position)
+    for prefix in ("children", "transfers"):
+        count = item.children.count() if prefix == "children" else item.transfers.count()
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": str(count),
+                f"{prefix}-INITIAL_FORMS": str(count),
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "0",
+            }
+        )
+    return data
