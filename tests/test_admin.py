@@ -207,3 +207,26 @@ def _post_data(form, item: ApprovalItem, **changes) -> dict:
             }
         )
     return data
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:approvals_department_changelist",
+        "admin:approvals_transfer_changelist",
+        "admin:catalog_edition_changelist",
+    ],
+)
+def test_the_other_changelists_run_a_few_queries(client, admin_user, url_name, django_assert_max_num_queries):
+    client.force_login(admin_user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse(url_name))
+    assert response.status_code == 200
+
+
+def test_department_list_shows_counts_and_aliases(client, clerk):
+    client.force_login(clerk)
+    response = client.get(reverse("admin:approvals_department_changelist"), {"q": "市场监"})
+    [department] = response.context["cl"].result_list
+    assert (department.short_name, department.n_items, department.n_bureau) == ("市市场监督管理局", 21, 19)
+    assert "市市场监管局" in response.content.decode()

@@ -224,3 +224,18 @@ def test_entries_of_a_draft_can_still_change(city, notice):
     entry.remarks = "草稿修订"
     entry.save()
     assert Entry.objects.get(pk=entry.pk).remarks == "草稿修订"
+
+
+def test_compile_edition_command_writes_a_draft(notice, adjusted, capsys):
+    call_command("compile_edition", "2024", "--title", "2024年版", "--date", "2024-06-30", "--document", notice.number)
+    out = capsys.readouterr().out
+    assert "（一）划转至市行政审批服务管理局实施的行政审批事项（212项）" in out
+    assert Edition.objects.get(slug="2024").status == Edition.Status.DRAFT
+
+
+def test_compile_edition_command_refuses_an_unknown_document_in_chinese():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="没有文号为“朔政发〔2099〕1号”的政策文件"):
+        call_command("compile_edition", "2099", "--title", "x", "--document", "朔政发〔2099〕1号")
+    assert not Edition.objects.filter(slug="2099").exists()
