@@ -5,17 +5,24 @@ service in approvals/services.py. Edits are audited by django-simple-history
 (who, when, what) and guarded against lost updates by django-concurrency.
 """
 
+import io
+
 from concurrency.fields import IntegerVersionField
 from concurrency.forms import VersionWidget
 from django.contrib import admin
 from django.db.models import Count, Prefetch, Q
-from django.urls import path
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from approvals import services
+from approvals import access, services
 from approvals.admin_actions import TRANSFER_ACTIONS, register_on_date_view
 from approvals.admin_forms import ApprovalItemForm, ItemDepartmentFormSet
+from approvals.alignment import CATEGORIES, alignment_report, write_alignment_xlsx
 from approvals.models import (
     ApprovalItem,
     Department,
@@ -23,8 +30,46 @@ from approvals.models import (
     ItemDepartment,
     Jurisdiction,
     PolicyDocument,
+    StaffProfile,
     Transfer,
 )
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class JurisdictionScopedAdmin(admin.ModelAdmin):
+    """Staff see the registers of the jurisdictions they may view and change only their own (see access.py)."""
+
+    jurisdiction_path = "jurisdiction"
+
+    def get_queryset(self, request):
+        return access.scope(super().get_queryset(request), request.user, self.jurisdiction_path)
+
+    def _jurisdiction_id(self, obj) -> int | None:
+        for part in self.jurisdiction_path.split("__"):
+            obj = getattr(obj, part)
+        return obj.pk
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if allowed and obj is not None:
+            return access.can_change(request.user, self._jurisdiction_id(obj))
+        return allowed
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        if allowed and obj is not None:
+            return access.can_change(request.user, self._jurisdiction_id(obj))
+        return allowed
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Choices for a new or changed row come from the user's own jurisdiction only.
+        if db_field.name == "jurisdiction" and not request.user.is_superuser:
+            home = access.home_jurisdiction(request.user)
+            kwargs["queryset"] = Jurisdiction.objects.filter(pk=home.pk if home else None)
+        elif db_field.name in ("parent", "derived_from", "department") and not request.user.is_superuser:
+            kwargs["queryset"] = access.scope(db_field.related_model.objects.all(), request.user, for_change=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ReadOnlyInlineMixin:
@@ -114,7 +159,7 @@ class LevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApprovalItem)
-class ApprovalItemAdmin(SimpleHistoryAdmin):
+class ApprovalItemAdmin(JurisdictionScopedAdmin, SimpleHistoryAdmin):
     # Only django-concurrency's form is used: its ConcurrentModelAdmin, with
     # check_concurrent_action off, applies an action to every row instead of the selected ones.
     form = ApprovalItemForm
@@ -185,6 +230,8 @@ class ApprovalItemAdmin(SimpleHistoryAdmin):
         )
 
     def history_view(self, request, object_id, extra_context=None):
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404(_("没有这个事项，或您无权查看。"))
         # Besides the item's own field changes: its transfer events and its department links.
         extra_context = {
             **(extra_context or {}),
@@ -227,7 +274,7 @@ class DepartmentAliasInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(JurisdictionScopedAdmin, SimpleHistoryAdmin):
     list_display = (
         "short_name",
         "full_name",
@@ -275,13 +322,43 @@ class PolicyDocumentAdmin(SimpleHistoryAdmin):
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "level", "code_prefix", "parent", "position")
+    list_display = ("name", "code", "level", "code_prefix", "parent", "position", "alignment_link")
     list_select_related = ("parent",)
     readonly_fields = ("item_counter",)
 
+    @admin.display(description=_("与市级对齐"))
+    def alignment_link(self, obj: Jurisdiction) -> str:
+        if obj.parent_id is None:
+            return "—"
+        url = reverse("admin:approvals_jurisdiction_alignment", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("对齐情况"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.alignment_view)
+        return [path("<int:pk>/alignment/", view, name="approvals_jurisdiction_alignment")] + super().get_urls()
+
+    def alignment_view(self, request, pk: int):
+        county = get_object_or_404(access.viewable_jurisdictions(request.user).filter(parent__isnull=False), pk=pk)
+        report = alignment_report(county)
+        if request.GET.get("format") == "xlsx":
+            buffer = io.BytesIO()
+            write_alignment_xlsx(report, buffer)
+            response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+            response["Content-Disposition"] = f'attachment; filename="alignment-{county.code}.xlsx"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("%(county)s与市级划转事项的对齐情况") % {"county": county},
+            "opts": self.model._meta,
+            "report": report,
+            "counts": [(CATEGORIES[c], n) for c, n in report.counts().items()],
+        }
+        return TemplateResponse(request, "admin/approvals/jurisdiction/alignment.html", context)
+
 
 @admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
+class TransferAdmin(JurisdictionScopedAdmin):
+    jurisdiction_path = "item__jurisdiction"
     list_display = (
         "item",
         "sequence",
@@ -306,3 +383,11 @@ class TransferAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "jurisdiction")
+    list_filter = ("jurisdiction",)
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user",)

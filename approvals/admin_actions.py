@@ -47,6 +47,8 @@ def _make_action(kind: str, service, description: str):
                         )
             except ValidationError as error:
                 form.add_error(None, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
             else:
                 modeladmin.message_user(
                     request,

@@ -176,6 +176,21 @@ class ApprovalItem(models.Model):
         help_text=_("是否列入《山西省“一枚印章管审批”改革市级行政审批事项划转基本目录》（晋政发〔2021〕47号附件1）。"),
     )
     remarks = models.CharField(_("备注"), max_length=300, blank=True)
+    derived_from = models.ForeignKey(
+        "self",
+        verbose_name=_("对应市级事项"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="derived_items",
+        help_text=_("县级事项由市级目录复制而来时，指向它所依据的市级事项。"),
+    )
+    review_reason = models.CharField(
+        _("待核对原因"),
+        max_length=300,
+        blank=True,
+        help_text=_("市级发布新版本后，对应市级事项有变化时由系统填写；核对完毕后清空。"),
+    )
 
     # Derived from the history; written only by approvals.services together with the Transfer.
     status = models.CharField(
@@ -235,6 +250,25 @@ class ApprovalItem(models.Model):
 
     def base_text(self) -> str:
         return "基本目录事项" if self.in_base_catalogue else "基本目录外事项"
+
+
+class StaffProfile(models.Model):
+    """The jurisdiction whose register a member of staff keeps."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="staff"
+    )
+
+    class Meta:
+        verbose_name = _("工作人员辖区")
+        verbose_name_plural = _("工作人员辖区")
+        ordering = ["jurisdiction", "user"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.jurisdiction}"
 
 
 class ItemDepartment(models.Model):

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from approvals.access import check_can_change
 from approvals.models import (
     ApprovalItem,
     Department,
@@ -65,9 +66,11 @@ def item_create(
     in_base_catalogue: bool = False,
     remarks: str = "",
     source_text: str = "",
+    derived_from: ApprovalItem | None = None,
     user: User = None,
 ) -> ApprovalItem:
     """Create an item (status 未划转) with the next stable code of its jurisdiction."""
+    check_can_change(user, jurisdiction.pk)
     name = name.strip()
     if not name:
         raise ValidationError(_("事项名称不能为空。"), code="required")
@@ -85,10 +88,11 @@ def item_create(
         in_base_catalogue=in_base_catalogue,
         remarks=remarks.strip(),
         source_text=source_text.strip(),
+        derived_from=derived_from,
     )
     item._history_user = user
     item.save()
-    item_set_departments(item=item, departments=departments)
+    item_set_departments(item=item, departments=departments, user=user)
     return item
 
 
@@ -113,8 +117,9 @@ def item_validate_origin(*, name: str, departments: Sequence[Department], source
 
 
 @transaction.atomic
-def item_set_departments(*, item: ApprovalItem, departments: Sequence[Department]) -> None:
+def item_set_departments(*, item: ApprovalItem, departments: Sequence[Department], user: User = None) -> None:
     """Replace the item's departments by `departments`, in that order."""
+    check_can_change(user, item.jurisdiction_id)
     if len({d.pk for d in departments}) != len(departments):
         raise ValidationError(_("同一部门不能重复填写。"), code="duplicate_department")
     for department in departments:
@@ -172,6 +177,7 @@ def _record(
     )
     if not items:
         raise ValidationError(_("事项不存在。"), code="missing")
+    check_can_change(user, items[0].jurisdiction_id)
     allowed, new_status = TRANSITIONS[kind]
     for target in items:
         if target.status not in allowed:

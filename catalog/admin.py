@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from approvals import access
+from approvals.admin import JurisdictionScopedAdmin
 from approvals.models import Jurisdiction, PolicyDocument
 from catalog import publishing
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
@@ -83,7 +85,7 @@ class DiffForm(forms.Form):
 
 
 @admin.register(Edition)
-class EditionAdmin(admin.ModelAdmin):
+class EditionAdmin(JurisdictionScopedAdmin):
     list_display = ("slug", "title", "jurisdiction", "document", "published_on", "status", "entry_count")
     list_filter = ("status", "jurisdiction")
     list_select_related = ("jurisdiction", "document")
@@ -140,7 +142,10 @@ class EditionAdmin(admin.ModelAdmin):
     def compile_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = CompileForm(request.POST or None, initial={"jurisdiction": Jurisdiction.objects.first()})
+        home = access.home_jurisdiction(request.user)
+        form = CompileForm(request.POST or None, initial={"jurisdiction": home})
+        if not request.user.is_superuser:
+            form.fields["jurisdiction"].queryset = Jurisdiction.objects.filter(pk=home.pk if home else None)
         if request.method == "POST" and form.is_valid():
             try:
                 edition = publishing.edition_compile(**form.cleaned_data)
@@ -164,6 +169,8 @@ class EditionAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         form = DiffForm(request.GET or None)
+        for name in ("old", "new"):
+            form.fields[name].queryset = self.get_queryset(request)
         adjustment = None
         if form.is_valid():
             adjustment = editions_diff(form.cleaned_data["old"], form.cleaned_data["new"])
@@ -179,7 +186,9 @@ class EditionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(JurisdictionScopedAdmin):
+    jurisdiction_path = "edition__jurisdiction"
+
     list_display = ("edition", "section", "row", "number", "main_name", "sub_name", "item_type", "departments", "batch")
     list_filter = ("edition", "section")
     search_fields = ("main_name", "sub_name", "item__code")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument, Transfer
 from catalog.adjustments import editions_diff  # noqa: F401  (publishing's public interface)
+from catalog.counties import flag_derived_items
 from catalog.models import Edition, Entry
 from catalog.tables import Section, Table, item_rows
 
@@ -100,6 +101,8 @@ def edition_publish(*, edition: Edition, user: AbstractBaseUser, published_on: d
     locked.published_on = published_on or locked.published_on or datetime.date.today()
     locked.status = Edition.Status.PUBLISHED
     locked.save()
+    # The counties align with the city: their copies of changed city items need a look.
+    flag_derived_items(locked)
     return locked
 
 

@@ -201,6 +201,8 @@ def build_fixture_objects(catalogue: OfficialCatalogue | None = None) -> list[di
                 source_text=row.departments if row.departments == PROVINCE_SOURCE else "",
                 in_base_catalogue=row.base == "基本目录事项",
                 remarks=row.remarks if row.section == 1 else "",
+                derived_from=None,
+                review_reason="",
                 status=status[item.pk],
                 intake=intake.get(item.pk),
                 version=1,

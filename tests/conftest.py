@@ -34,10 +34,14 @@ def postgres(db):
     require("REQUIRE_POSTGRES", connection.vendor == "postgresql", "需要 PostgreSQL：设置 DATABASE_URL=postgres://…")
 
 
-def _user(username: str, *, groups=(), staff=True, superuser=False) -> User:
+def _user(username: str, *, groups=(), staff=True, superuser=False, jurisdiction: str | None = "shuozhou") -> User:
+    from approvals.models import Jurisdiction, StaffProfile
+
     user = User.objects.create_user(username, password="x-test-password", is_staff=staff, is_superuser=superuser)
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
+    if jurisdiction:
+        StaffProfile.objects.create(user=user, jurisdiction=Jurisdiction.objects.get(code=jurisdiction))
     return user
 
 
@@ -57,6 +61,12 @@ def clerk(db) -> User:
 def publisher(db) -> User:
     """审核人: everything a clerk does, and publishes editions."""
     return _user("publisher", groups=["审核人"])
+
+
+@pytest.fixture
+def county_clerk(db) -> User:
+    """经办人 of 朔城区: keeps only the county's register."""
+    return _user("county_clerk", groups=["经办人"], jurisdiction="shuocheng")
 
 
 @pytest.fixture

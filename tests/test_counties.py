@@ -1,0 +1,189 @@
+"""Counties: a catalogue derived from the city's, scoped clerks, the alignment report and review flags."""
+
+import datetime
+
+import openpyxl
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.urls import reverse
+
+from approvals import services
+from approvals.alignment import alignment_report
+from approvals.models import ApprovalItem, ItemStatus, ItemType, Jurisdiction, PolicyDocument, Transfer
+from catalog.counties import county_derive
+from catalog.models import Edition
+from catalog.publishing import edition_compile, edition_publish
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.date(2024, 6, 30)
+
+
+@pytest.fixture
+def shuocheng():
+    return Jurisdiction.objects.get(code="shuocheng")
+
+
+@pytest.fixture
+def county_notice():
+    return PolicyDocument.objects.create(
+        number="朔城政发〔2022〕15号", title="朔城区划转事项调整通知", batch_label="二次划转"
+    )
+
+
+@pytest.fixture
+def derived(shuocheng, county_notice, county_clerk):
+    return county_derive(
+        county=shuocheng, document=county_notice, effective_on=datetime.date(2022, 9, 1), user=county_clerk
+    )
+
+
+def test_a_county_catalogue_starts_as_a_copy_of_the_city_edition(shuocheng, derived):
+    assert len(derived) == 213 + 17
+    items = ApprovalItem.objects.filter(jurisdiction=shuocheng)
+    assert items.filter(status=ItemStatus.BUREAU).main_items().count() == 213
+    first = items.get(code="SC-0001")
+    assert (first.name, first.derived_from.code, first.department_text()) == ("招标方案核准", "SZ-0001", "区发改委")
+    two = items.get(name="临时性建筑物搭建、堆放物料、占道施工审批")
+    assert two.department_text() == "区住建局、区城市管理局"
+    accepted = items.get(name="床土调酸剂登记")
+    assert (accepted.batch_text(), accepted.department_text()) == ("承接", "省政府下放")
+    assert first.batch_text() == "二次划转"  # the county's own legal basis, not the city's
+    assert shuocheng.departments.get(short_name="区市场监督管理局").full_name == "朔城区市场监督管理局"
+    # Running it again copies nothing twice.
+    assert county_derive(county=shuocheng) == []
+
+
+def test_a_county_clerk_cannot_change_the_city_register_by_any_service(county_clerk):
+    city_item = ApprovalItem.objects.get(code="SZ-0001")
+    document = PolicyDocument.objects.first()
+    with pytest.raises(PermissionDenied):
+        services.item_return(item=city_item, effective_on=DAY, document=document, user=county_clerk)
+    with pytest.raises(PermissionDenied):
+        services.item_create(
+            jurisdiction=city_item.jurisdiction,
+            name="越权",
+            item_type=ItemType.LICENSING,
+            source_text="x",
+            user=county_clerk,
+        )
+    assert city_item.transfers.count() == 1
+
+
+def test_a_county_clerk_sees_only_the_county_in_the_admin(client, county_clerk, derived):
+    client.force_login(county_clerk)
+    changelist = client.get(reverse("admin:approvals_approvalitem_changelist"))
+    assert changelist.context["cl"].result_count == 230
+    city_item = ApprovalItem.objects.get(code="SZ-0001")
+    assert client.get(reverse("admin:approvals_approvalitem_change", args=[city_item.pk])).status_code == 302
+    assert client.get(reverse("admin:approvals_approvalitem_history", args=[city_item.pk])).status_code == 404
+    editions = client.get(reverse("admin:catalog_edition_changelist"))
+    assert editions.context["cl"].result_count == 0
+    # An action posted with a city item's id touches nothing: the id is outside the clerk's list.
+    client.post(
+        reverse("admin:approvals_approvalitem_changelist"),
+        {
+            "action": "record_return",
+            ACTION_CHECKBOX_NAME: [str(city_item.pk)],
+            "apply": "1",
+            "effective_on": "2024-01-01",
+            "document": str(PolicyDocument.objects.first().pk),
+        },
+    )
+    assert city_item.transfers.count() == 1
+
+
+def test_a_city_clerk_views_the_counties_but_changes_only_the_city(client, clerk, derived, shuocheng):
+    client.force_login(clerk)
+    changelist = client.get(reverse("admin:approvals_approvalitem_changelist"))
+    assert changelist.context["cl"].result_count == 320 + 230
+    county_item = ApprovalItem.objects.get(code="SC-0001")
+    page = client.get(reverse("admin:approvals_approvalitem_change", args=[county_item.pk]))
+    assert page.status_code == 200 and page.context["has_change_permission"] is False
+    response = client.post(
+        reverse("admin:approvals_approvalitem_changelist"),
+        {
+            "action": "record_return",
+            ACTION_CHECKBOX_NAME: [str(county_item.pk)],
+            "apply": "1",
+            "effective_on": "2024-01-01",
+            "document": str(PolicyDocument.objects.first().pk),
+        },
+    )
+    assert "您只能修改本辖区的事项登记" in response.content.decode()
+    assert ApprovalItem.objects.get(code="SC-0001").status == ItemStatus.BUREAU
+
+
+def test_staff_without_a_jurisdiction_see_nothing(client, db):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("nobody", password="x-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="经办人"))
+    client.force_login(user)
+    assert client.get(reverse("admin:approvals_approvalitem_changelist")).context["cl"].result_count == 0
+
+
+def test_the_alignment_report_on_a_realistic_county_adjustment(
+    shuocheng, derived, county_notice, county_clerk, tmp_path
+):
+    county = ApprovalItem.objects.filter(jurisdiction=shuocheng)
+    # The county keeps one item at its department, adds one of its own, and names another differently.
+    services.item_return(item=county.get(code="SC-0002"), effective_on=DAY, document=county_notice, user=county_clerk)
+    own = services.item_create(
+        jurisdiction=shuocheng,
+        name="区级自有测试事项",
+        item_type=ItemType.LICENSING,
+        departments=[shuocheng.departments.get(short_name="区教育局")],
+        user=county_clerk,
+    )
+    services.item_transfer(item=own, effective_on=DAY, document=county_notice, user=county_clerk)
+    renamed = county.get(code="SC-0007")
+    renamed.name = "教师资格认定（区级）"
+    renamed.save()
+    report = alignment_report(shuocheng)
+    assert report.counts() == {"missing": 1, "extra": 1, "different": 2, "review": 0}
+    gaps = {(g.category, g.county_code): g for g in report.gaps}
+    assert gaps[("missing", "SC-0002")].city_name == "企业投资项目核准"
+    assert gaps[("extra", own.code)].detail == "市级没有对应事项"
+    assert gaps[("different", "SC-0007")].detail == "名称：教师资格认定 → 教师资格认定（区级）"
+    assert "状态：由审批服务管理局实施 → 已退回原部门实施" in gaps[("different", "SC-0002")].detail
+
+    target = tmp_path / "alignment.xlsx"
+    call_command("alignment_report", "shuocheng", "-o", str(target))
+    rows = list(openpyxl.load_workbook(target).active.iter_rows(values_only=True))
+    assert (
+        rows[1][0]
+        == "市级已划转、本级未划转 1 项；本级已划转、市级未划转 1 项；"
+        "与对应市级事项不一致 2 项；市级新版本后待核对 0 项"
+    )
+    assert len(rows) == 4 + 4
+
+
+def test_a_new_city_edition_flags_the_county_copies_of_changed_items(shuocheng, derived, clerk, publisher):
+    notice = PolicyDocument.objects.create(number="朔政发〔2024〕3号", title="调整通知", batch_label="三次划转")
+    services.item_return(item=ApprovalItem.objects.get(code="SZ-0001"), effective_on=DAY, document=notice, user=clerk)
+    city = Jurisdiction.objects.get(code="shuozhou")
+    edition_publish(edition=edition_compile(slug="2024", title="2024年版", jurisdiction=city, on=DAY), user=publisher)
+    flagged = ApprovalItem.objects.filter(jurisdiction=shuocheng).exclude(review_reason="")
+    assert [(i.code, i.review_reason) for i in flagged] == [("SC-0001", "市级2024版：退回原部门")]
+    assert alignment_report(shuocheng).counts()["review"] == 1
+
+
+def test_the_alignment_page_in_the_admin(client, clerk, derived, shuocheng):
+    client.force_login(clerk)
+    page = client.get(reverse("admin:approvals_jurisdiction_alignment", args=[shuocheng.pk]))
+    assert page.status_code == 200
+    assert "市级已划转、本级未划转：0 项" in page.content.decode()
+    city = Jurisdiction.objects.get(code="shuozhou")
+    assert client.get(reverse("admin:approvals_jurisdiction_alignment", args=[city.pk])).status_code == 404
+
+
+def test_deriving_is_refused_for_the_city_itself():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        county_derive(county=Jurisdiction.objects.get(code="shuozhou"))
+    assert not Edition.objects.filter(jurisdiction__code="shuozhou").exclude(slug="2022").exists()
+    assert Transfer.objects.filter(item__jurisdiction__code="shuozhou").count() == 230 + 90 * 2
