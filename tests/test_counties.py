@@ -154,8 +154,7 @@ def test_the_alignment_report_on_a_realistic_county_adjustment(
     call_command("alignment_report", "shuocheng", "-o", str(target))
     rows = list(openpyxl.load_workbook(target).active.iter_rows(values_only=True))
     assert (
-        rows[1][0]
-        == "市级已划转、本级未划转 1 项；本级已划转、市级未划转 1 项；"
+        rows[1][0] == "市级已划转、本级未划转 1 项；本级已划转、市级未划转 1 项；"
         "与对应市级事项不一致 2 项；市级新版本后待核对 0 项"
     )
     assert len(rows) == 4 + 4
