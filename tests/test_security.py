@@ -1,0 +1,88 @@
+"""Production settings, security headers, login throttling and who may reach what."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.django_db
+
+
+def test_the_deployment_check_passes_with_production_settings():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_ALLOWED_HOSTS="catalogue.example.gov.cn"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("url", ["/", "/admin/login/"])
+def test_pages_carry_a_strict_content_security_policy(client, url):
+    response = client.get(url)
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_admin_login_locks_after_five_failures_and_says_so_in_chinese(client, clerk):
+    url = reverse("admin:login")
+    for _ in range(4):
+        response = client.post(url, {"username": "clerk", "password": "wrong"})
+        assert response.status_code == 200
+    assert client.post(url, {"username": "clerk", "password": "wrong"}).status_code == 429  # the fifth failure
+    locked = client.post(url, {"username": "clerk", "password": "x-test-password"})
+    assert locked.status_code == 429
+    assert "登录已暂时锁定" in locked.content.decode()
+
+
+def test_a_correct_login_works_before_the_limit(client, clerk):
+    response = client.post(reverse("admin:login"), {"username": "clerk", "password": "x-test-password"})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/",
+        "/admin/approvals/approvalitem/",
+        "/admin/approvals/approvalitem/on-date/",
+        "/admin/catalog/edition/compile/",
+        "/admin/catalog/edition/diff/",
+        "/admin/approvals/jurisdiction/2/alignment/",
+    ],
+)
+def test_anonymous_visitors_are_sent_to_the_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_staff_without_permission_cannot_compile_or_publish(client, bare_staff):
+    client.force_login(bare_staff)
+    assert client.get("/admin/catalog/edition/compile/").status_code == 403
+    assert client.post("/admin/catalog/edition/", {"action": "publish", "_selected_action": ["1"]}).status_code == 403
+
+
+def test_a_post_without_csrf_token_is_refused(clerk):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(clerk)
+    response = strict.post(reverse("admin:approvals_approvalitem_changelist"), {"action": "record_return"})
+    assert response.status_code == 403
+    assert "CSRF" in response.content.decode()
