@@ -37,5 +37,15 @@ check: $(STAMP)
 fixture: $(STAMP)
 	$(PY) manage.py build_fixture
 
+## backup: dump the register (SQLite or PostgreSQL, whichever DATABASE_URL names) to backups/
+backup: $(STAMP)
+	$(PY) manage.py backup_register
+
+## restore FILE=backups/register-….json.gz: replace the database's data by that backup
+restore: $(STAMP)
+	@test -n "$(FILE)" || (echo "用法：make restore FILE=backups/register-….json.gz" && exit 2)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py restore_register "$(FILE)" --yes
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-output
