@@ -7,5 +7,6 @@ admin.site.index_title = "目录维护"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("catalog.opendata_urls")),
     path("", include("catalog.urls")),
 ]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from catalog import opendata_views
+
+app_name = "opendata"
+
+urlpatterns = [
+    path("editions/<slug:slug>/dcat.jsonld", opendata_views.edition_dataset, name="edition"),
+    path("items/<str:code>/cpsv.jsonld", opendata_views.item_service, name="item"),
+]
