@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db import connection, models
+from django.db.models import BooleanField, F, Func, OuterRef, Q, Subquery, TextField, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Contains
+
+from approvals.search import term_key, tsquery
 
 
 class DepartmentQuerySet(models.QuerySet):
@@ -51,8 +55,50 @@ class ApprovalItemQuerySet(models.QuerySet):
         )
         return Subquery(last)
 
+    def matching(self, term: str) -> ApprovalItemQuerySet:
+        """Items whose name contains the term, compared by `approvals.search.search_key`."""
+        key = term_key(term)
+        if not key:
+            return self
+        exact = Contains(SearchKey("name"), Value(key))
+        if connection.vendor == "postgresql":
+            # BigramMatch is served by the GIN index; `exact` then removes its false positives.
+            return self.filter(BigramMatch("name", tsquery(key)), exact)
+        return self.filter(exact)  # SQLite: the same key from the same Python function, scanned
+
+    def search(self, term: str) -> ApprovalItemQuerySet:
+        """Main items matching the term by their own name or by the name of one of their sub-items."""
+        if not term_key(term):
+            return self
+        from approvals.models import ApprovalItem
+
+        hits = ApprovalItem.objects.matching(term).values(main=Coalesce("parent_id", "id"))
+        return self.filter(pk__in=hits)
+
     def with_table_cells(self) -> ApprovalItemQuerySet:
         """Everything needed to print an item's row, in a fixed number of queries."""
         return self.select_related("jurisdiction", "intake__document", "parent").prefetch_related(
             "department_links__department"
         )
+
+
+class SearchKey(Func):
+    """approvals_search_key(name): a migration creates it on PostgreSQL, config/sqlite on SQLite."""
+
+    function = "approvals_search_key"
+    output_field = TextField()
+
+
+class BigramMatch(Func):
+    """The key's character pairs contain all of the query's (PostgreSQL, GIN-indexed)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, query: str):
+        super().__init__(F(field), Value(query))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        name_sql, name_params = compiler.compile(self.source_expressions[0])
+        query_sql, query_params = compiler.compile(self.source_expressions[1])
+        sql = f"approvals_bigrams(approvals_search_key({name_sql})) @@ ({query_sql})::tsquery"
+        return sql, [*name_params, *query_params]

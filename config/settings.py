@@ -111,11 +111,13 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "config.sqlite",
             "NAME": BASE_DIR / "db.sqlite3",
         }
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "config.sqlite"):
+    # Django's SQLite backend plus the search function PostgreSQL gets from a migration.
+    DATABASES["default"]["ENGINE"] = "config.sqlite"
     # Clerks write while citizens read: wait for a lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = envint("SQLITE_TIMEOUT", "20")
 

@@ -34,7 +34,7 @@ def _ok(**env) -> dict:
 
 def test_it_uses_sqlite_in_the_project_folder_when_database_url_is_unset():
     values = _ok()
-    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["engine"] == "config.sqlite"  # Django's SQLite backend with the search function
     assert values["name"] == str(ROOT / "db.sqlite3")
     assert (values["lang"], values["tz"]) == ("zh-hans", "Asia/Shanghai")
 
@@ -47,7 +47,7 @@ def test_it_selects_postgresql_from_a_postgres_url():
 
 def test_it_takes_an_absolute_sqlite_path():
     values = _ok(DATABASE_URL="sqlite:////tmp/elsewhere.sqlite3")
-    assert (values["engine"], values["name"]) == ("django.db.backends.sqlite3", "/tmp/elsewhere.sqlite3")
+    assert (values["engine"], values["name"]) == ("config.sqlite", "/tmp/elsewhere.sqlite3")
 
 
 def test_it_refuses_to_run_in_production_without_a_secret_key():
