@@ -1,0 +1,108 @@
+"""The official-layout workbook, streamed with xlsxwriter's constant_memory mode.
+
+One sheet per section so that each prints with its own header row repeated on
+every page: the edition's title, the section heading as printed, the header,
+the rows (a main item's 序号 and 主项名称 merged down over its sub-item rows),
+and after section (一) its footnotes. A4 landscape, fitted to the page width.
+Memory holds one main item's rows at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import xlsxwriter
+
+from catalog.exports import clean_text
+from catalog.tables import Row, Section, Table
+
+SHEET_NAMES = {1: "（一）划转事项", 2: "（二）调整回原部门事项"}
+WIDTHS = {1: (6, 34, 30, 12, 18, 10, 16, 18), 2: (6, 48, 12, 18, 10, 16, 12)}
+HEADER_ROW = 2  # title, heading, then the header
+
+
+def write_xlsx(table: Table, out) -> None:
+    """Write `table` to `out` (a path or a binary file object)."""
+    workbook = xlsxwriter.Workbook(
+        out,
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+    )
+    formats = _formats(workbook)
+    for section in table.sections:
+        _write_section(workbook.add_worksheet(SHEET_NAMES[section.number]), table.title, section, formats)
+    workbook.close()
+
+
+def _formats(workbook) -> dict:
+    base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "text_wrap": True}
+    return {
+        "title": workbook.add_format({**base, "bold": True, "font_size": 16, "align": "center"}),
+        "heading": workbook.add_format({**base, "bold": True, "font_size": 12, "align": "left"}),
+        "header": workbook.add_format({**base, "bold": True, "align": "center", "border": 1, "bg_color": "#D9D9D9"}),
+        "number": workbook.add_format({**base, "align": "center", "border": 1}),
+        "cell": workbook.add_format({**base, "align": "left", "border": 1}),
+        "note": workbook.add_format({**base, "align": "left"}),
+    }
+
+
+def _write_section(sheet, title: str, section: Section, formats: dict) -> None:
+    width = len(section.columns)
+    for column, size in enumerate(WIDTHS[section.number]):
+        sheet.set_column(column, column, size)
+    sheet.set_paper(9)  # A4
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    sheet.center_horizontally()
+    sheet.repeat_rows(HEADER_ROW)
+    sheet.freeze_panes(HEADER_ROW + 1, 0)
+    sheet.set_footer("&C第 &P 页，共 &N 页")
+
+    sheet.set_row(0, 30)
+    sheet.merge_range(0, 0, 0, width - 1, clean_text(title), formats["title"])
+    sheet.set_row(1, 22)
+    sheet.merge_range(1, 0, 1, width - 1, clean_text(section.heading), formats["heading"])
+    for column, text in enumerate(section.columns):
+        sheet.write_string(HEADER_ROW, column, text, formats["header"])
+
+    row_index = HEADER_ROW + 1
+    for group in _items(section.rows):
+        first_row = row_index
+        for position, row in enumerate(group):
+            cells = row.cells(section.number, first_of_item=position == 0)
+            if position == 0:
+                sheet.write_number(row_index, 0, row.number, formats["number"])
+            else:
+                sheet.write_blank(row_index, 0, None, formats["number"])
+            for column, value in enumerate(cells[1:], start=1):
+                text = clean_text(value)
+                if text:
+                    sheet.write_string(row_index, column, text, formats["cell"])
+                else:
+                    sheet.write_blank(row_index, column, None, formats["cell"])
+            row_index += 1
+        if len(group) > 1:
+            # merge_range() would write into later rows before this one is complete, which
+            # constant_memory forbids; the cells are written above, so only the ranges are recorded.
+            for column in (0, 1):
+                sheet.merge.append([first_row, column, row_index - 1, column])
+
+    # Excel does not grow a merged row to fit its text: give each footnote the lines it needs.
+    line_units = sum(WIDTHS[section.number])
+    for note in section.notes:
+        lines = max(1, -(-len(note) * 2 // line_units))
+        sheet.set_row(row_index, 15 * lines)
+        sheet.merge_range(row_index, 0, row_index, width - 1, clean_text(note), formats["note"])
+        row_index += 1
+
+
+def _items(rows: Iterable[Row]) -> Iterator[list[Row]]:
+    """The rows grouped by main item (consecutive rows with the same 序号)."""
+    group: list[Row] = []
+    for row in rows:
+        if group and row.number != group[0].number:
+            yield group
+            group = []
+        group.append(row)
+    if group:
+        yield group

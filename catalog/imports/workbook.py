@@ -1,0 +1,341 @@
+"""Reading an official-layout workbook, checking everything that can be checked without the register.
+
+The file is checked before it is parsed (size, a real zip, no zip bomb), then
+every sheet is scanned for the official header rows: title and section headings
+are taken as printed, repeated page headers skipped, footnotes kept, merged
+序号/主项名称 cells read as the continuation rows they are. Every problem names the
+sheet, the row and the column, in Chinese; the whole file is read before
+anything is refused, so that a clerk sees all problems at once.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from approvals.models import ItemType
+from catalog.tables import COLUMNS
+
+BASE_TEXTS = ("基本目录事项", "基本目录外事项")
+MAX_PROBLEMS = 200
+BLANK_RUN_LIMIT = 1000  # LibreOffice may save a million empty rows: stop well before that
+MAX_COMPRESSION_RATIO = 200
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [f"工作表“{self.sheet}”"] if self.sheet else []
+        if self.row:
+            where.append(f"第 {self.row} 行")
+        if self.column:
+            where.append(f"“{self.column}”列")
+        return ("".join(where) + "：" if where else "") + self.message
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported; `problems` says every reason found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class ParsedRow:
+    sheet: str
+    row: int
+    section: int
+    number: int
+    first_of_item: bool
+    main_name: str
+    sub_name: str
+    item_type: str
+    departments: str
+    batch: str
+    base: str
+    remarks: str
+
+
+@dataclass
+class ParsedWorkbook:
+    title: str = ""
+    headings: dict[int, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    rows: list[ParsedRow] = field(default_factory=list)
+
+    def section(self, number: int) -> list[ParsedRow]:
+        return [row for row in self.rows if row.section == number]
+
+
+def _refuse(name: str, message: str) -> ImportRefused:
+    """A refusal of the whole file, before any sheet is read."""
+    return ImportRefused([Problem("", None, None, _("文件“%(name)s”") % {"name": name} + message)])
+
+
+def check_file(path: Path) -> None:
+    """Refuse, before parsing, a file that is too large, not an xlsx, or a zip bomb."""
+    name = path.name
+    size = path.stat().st_size
+    if size > settings.IMPORT_MAX_BYTES:
+        raise _refuse(
+            name,
+            _("大小 %(size)d 字节，超过上限 %(limit)d 字节。") % {"size": size, "limit": settings.IMPORT_MAX_BYTES},
+        )
+    if size == 0 or not zipfile.is_zipfile(path):
+        raise _refuse(
+            name,
+            _(
+                "不是 Excel 工作簿（.xlsx）：可能是 CSV、文本或旧版 .xls 文件改了扩展名，"
+                "请在 Excel 中“另存为 Excel 工作簿”后再导入。"
+            ),
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            names = {member.filename for member in members}
+            unpacked = sum(member.file_size for member in members)
+            ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise _refuse(name, _("已损坏，无法打开（%(error)s）。") % {"error": error}) from None
+    if "xl/workbook.xml" not in names:
+        raise _refuse(name, _("中没有 Excel 工作簿内容，不是 .xlsx 文件。"))
+    if unpacked > settings.IMPORT_MAX_BYTES * 20 or ratio > MAX_COMPRESSION_RATIO:
+        raise _refuse(
+            name,
+            _("解压后 %(size)d 字节（压缩比 %(ratio)d 倍），疑似压缩炸弹，拒绝导入。")
+            % {"size": unpacked, "ratio": ratio},
+        )
+
+
+def read_workbook(path: Path) -> ParsedWorkbook:
+    """Parse the workbook; raises ImportRefused with every problem found in it."""
+    import openpyxl  # with defusedxml installed, openpyxl refuses XML entity expansion
+
+    check_file(path)
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception as error:  # openpyxl raises many kinds for a broken file; all mean the same to a clerk
+        raise _refuse(
+            path.name, _("已损坏或内容不安全，无法读取（%(error)s）。") % {"error": type(error).__name__}
+        ) from None
+    reader = _Reader()
+    try:
+        for sheet in workbook.worksheets:
+            reader.read_sheet(sheet)
+            if len(reader.problems) >= MAX_PROBLEMS:
+                break
+    except Exception as error:  # a malformed or hostile sheet part surfaces while iterating
+        reader.problems.append(
+            Problem("", None, None, _("文件内容无法解析：%(error)s") % {"error": type(error).__name__})
+        )
+    finally:
+        workbook.close()
+    reader.finish()
+    if reader.problems:
+        raise ImportRefused(reader.problems[:MAX_PROBLEMS])
+    return reader.parsed
+
+
+class _Reader:
+    def __init__(self):
+        self.parsed = ParsedWorkbook()
+        self.problems: list[Problem] = []
+        self.rows_read = 0
+        self.seen_header = {1: False, 2: False}
+        self.numbers: dict[int, set[int]] = {1: set(), 2: set()}
+        self.last_number = {1: 0, 2: 0}
+        self.saw_anything = False
+
+    def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
+        self.problems.append(Problem(sheet, row, column, message))
+
+    def read_sheet(self, sheet) -> None:
+        name = sheet.title
+        section = 0  # 0: before a header; 1 or 2: reading that section's rows
+        notes = False
+        blank_run = 0
+        for row_number, cells in enumerate(sheet.iter_rows(), start=1):
+            values = [_value(cell) for cell in cells]
+            if not any(v not in (None, "") for v in values):
+                blank_run += 1
+                if blank_run >= BLANK_RUN_LIMIT:
+                    return
+                continue
+            blank_run = 0
+            self.saw_anything = True
+            first = values[0] if values else None
+            text = first.strip() if isinstance(first, str) else ""
+            if text.startswith("（一）") or text.startswith("（二）"):
+                heading_section = 1 if text.startswith("（一）") else 2
+                self.parsed.headings.setdefault(heading_section, first)
+                section, notes = -heading_section, False  # header expected next
+                continue
+            if text == "序号":
+                section = self._header(name, row_number, values, abs(section))
+                notes = False
+                continue
+            if section <= 0:
+                if not self.parsed.title and isinstance(first, str) and not any(values[1:]):
+                    self.parsed.title = first
+                continue
+            if text.startswith("备注") and section == 1 and not any(v not in (None, "") for v in values[1:]):
+                notes = True
+            if notes:
+                note = _text(first)
+                if note not in self.parsed.notes:
+                    self.parsed.notes.append(note)
+                continue
+            self._data_row(name, row_number, section, cells, values)
+            if len(self.problems) >= MAX_PROBLEMS:
+                return
+
+    def _header(self, sheet: str, row: int, values: list, expected: int) -> int:
+        present = [v for v in values if v not in (None, "")]
+        section = expected or (1 if len(present) >= 8 else 2)
+        columns = COLUMNS[section]
+        if self.seen_header[section] and list(values[: len(columns)]) == list(columns):
+            return section  # the header repeated at a page break
+        ok = True
+        for index, expected_name in enumerate(columns):
+            actual = values[index] if index < len(values) else None
+            if actual == expected_name:
+                continue
+            ok = False
+            column = _letter(index)
+            if actual in (None, ""):
+                self.problem(sheet, row, column, _("缺少表头“%(name)s”。") % {"name": expected_name})
+            elif isinstance(actual, str) and actual.strip() == expected_name:
+                self.problem(
+                    sheet,
+                    row,
+                    column,
+                    _("表头“%(actual)s”前后有多余的空格，应为“%(name)s”。") % {"actual": actual, "name": expected_name},
+                )
+            else:
+                self.problem(
+                    sheet,
+                    row,
+                    column,
+                    _("表头应为“%(name)s”，实际为“%(actual)s”。") % {"name": expected_name, "actual": actual},
+                )
+        extra = [v for v in values[len(columns) :] if v not in (None, "")]
+        if extra:
+            ok = False
+            self.problem(sheet, row, None, _("表头多出未知的列：%(extra)s。") % {"extra": "、".join(map(str, extra))})
+        self.seen_header[section] = True
+        return section if ok else 0
+
+    def _data_row(self, sheet: str, row: int, section: int, cells, values: list) -> None:
+        columns = COLUMNS[section]
+        self.rows_read += 1
+        if self.rows_read > settings.IMPORT_MAX_ROWS:
+            if self.rows_read == settings.IMPORT_MAX_ROWS + 1:
+                self.problem(sheet, row, None, _("数据行超过上限 %(limit)d 行。") % {"limit": settings.IMPORT_MAX_ROWS})
+            return
+        for index, cell in enumerate(cells[: len(columns)]):
+            if getattr(cell, "data_type", None) == "f":
+                self.problem(
+                    sheet,
+                    row,
+                    columns[index],
+                    _("单元格是公式（%(formula)s），请改为直接填写的文字或数字。") % {"formula": str(cell.value)[:50]},
+                )
+        padded = (list(values) + [None] * 8)[: len(columns)]
+        if section == 2:
+            padded.insert(2, None)
+        number_cell, main, sub, kind, departments, batch, base, remarks = (_text(v) for v in padded)
+        number_column = columns[0]
+        if number_cell.strip() == "":
+            if section != 1 or not self.last_number[1] or not sub.strip():
+                self.problem(sheet, row, number_column, _("缺少序号（只有主项下的子项行可以不填序号）。"))
+                return
+            number, first = self.last_number[1], False
+            if main.strip():
+                self.problem(sheet, row, columns[1], _("子项行的主项名称应留空或与合并单元格一致。"))
+        else:
+            try:
+                number = int(float(number_cell))
+                if number != float(number_cell) or number < 1:
+                    raise ValueError
+            except ValueError:
+                self.problem(sheet, row, number_column, _("序号“%(value)s”不是正整数。") % {"value": number_cell})
+                return
+            first = True
+            if number in self.numbers[section]:
+                self.problem(sheet, row, number_column, _("序号 %(number)d 重复。") % {"number": number})
+            elif number != self.last_number[section] + 1:
+                self.problem(
+                    sheet,
+                    row,
+                    number_column,
+                    _("序号应为 %(expected)d，实际为 %(number)d（序号缺失或顺序不对）。")
+                    % {"expected": self.last_number[section] + 1, "number": number},
+                )
+            self.numbers[section].add(number)
+            self.last_number[section] = number
+            if not main.strip():
+                self.problem(sheet, row, columns[1], _("不能为空。"))
+        required = {3: kind, 4: departments, 5: batch, 6: base}
+        for index, value in required.items():
+            if not value.strip():
+                self.problem(sheet, row, columns[index - (1 if section == 2 else 0)], _("不能为空。"))
+        if kind.strip() and kind not in ItemType.labels:
+            self.problem(
+                sheet,
+                row,
+                columns[3 - (1 if section == 2 else 0)],
+                _("未知的事项类型“%(value)s”，应为：%(known)s。")
+                % {"value": kind, "known": "、".join(ItemType.labels)},
+            )
+        if base.strip() and base not in BASE_TEXTS:
+            self.problem(
+                sheet,
+                row,
+                columns[6 - (1 if section == 2 else 0)],
+                _("应为“基本目录事项”或“基本目录外事项”，实际为“%(value)s”。") % {"value": base},
+            )
+        if not first:
+            main = self.parsed.rows[-1].main_name if self.parsed.rows else ""
+        self.parsed.rows.append(
+            ParsedRow(sheet, row, section, number, first, main, sub, kind, departments, batch, base, remarks)
+        )
+
+    def finish(self) -> None:
+        if not self.saw_anything:
+            self.problem("", None, None, _("工作簿是空的。"))
+        elif not any(self.seen_header.values()):
+            self.problem(
+                "",
+                None,
+                None,
+                _(
+                    "没有找到官方版式的表头（序号、主项名称、子项名称、事项类型、划转部门、划转情况、"
+                    "对应基本目录情况、备注），请使用导出的模板。"
+                ),
+            )
+
+
+def _value(cell):
+    return getattr(cell, "value", None)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _letter(index: int) -> str:
+    return chr(ord("A") + index)

@@ -1,0 +1,57 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from approvals.models import Jurisdiction, PolicyDocument
+from catalog.imports.official import import_official
+from catalog.imports.workbook import ImportRefused
+
+
+class Command(BaseCommand):
+    help = (
+        "把官方版式的目录工作簿作为登记册的下一次调整导入，并生成草稿版本。先检查整个文件，"
+        "有任何问题都不写入；--dry-run 只列出将要做的调整。第一部分新事项按“划转情况”所对应的政策文件登记划转；"
+        "第二部分的退回以 --document 指定的文件为依据、以 --date 为生效日期。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="官方版式的 .xlsx 文件")
+        parser.add_argument("--edition", required=True, help="新草稿的版本代码，例如 2024")
+        parser.add_argument("--title", default=None, help="版本标题，默认取工作簿的标题行")
+        parser.add_argument("--jurisdiction", default=None, help="辖区代码，默认 shuozhou")
+        parser.add_argument("--document", default=None, help="本次调整的依据文件文号（退回、重新划转以此为依据）")
+        parser.add_argument("--date", default=None, help="调整的生效日期 YYYY-MM-DD，默认今天")
+        parser.add_argument("--dry-run", action="store_true", help="只检查并列出调整，不写入")
+
+    def handle(self, *args, file, edition, title, jurisdiction, document, date, dry_run, **options):
+        place = None
+        if jurisdiction:
+            place = Jurisdiction.objects.filter(code=jurisdiction).first()
+            if place is None:
+                raise CommandError(f"没有代码为“{jurisdiction}”的辖区。")
+        basis = None
+        if document:
+            basis = PolicyDocument.objects.filter(number=document).first()
+            if basis is None:
+                raise CommandError(f"没有文号为“{document}”的政策文件，请先在管理后台登记。")
+        try:
+            on = datetime.date.fromisoformat(date) if date else None
+        except ValueError:
+            raise CommandError(f"日期“{date}”不是 YYYY-MM-DD 格式。") from None
+        try:
+            report = import_official(
+                file,
+                slug=edition,
+                title=title,
+                jurisdiction=place,
+                document=basis,
+                effective_on=on,
+                dry_run=dry_run,
+                progress=lambda message: self.stderr.write(message),
+            )
+        except ImportRefused as refused:
+            lines = [f"  {problem}" for problem in refused.problems]
+            raise CommandError("文件未导入，数据库没有任何改变。发现以下问题：\n" + "\n".join(lines)) from None
+        except FileNotFoundError:
+            raise CommandError(f"文件“{file}”不存在。") from None
+        self.stdout.write(("【试运行，未写入】" if dry_run else "已导入。") + "\n" + "\n".join(report.lines()))
