@@ -10,6 +10,7 @@ anything is refused, so that a clerk sees all problems at once.
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from approvals.models import ItemType
 from catalog.tables import COLUMNS
 
+logger = logging.getLogger(__name__)
 BASE_TEXTS = ("基本目录事项", "基本目录外事项")
 MAX_PROBLEMS = 200
 BLANK_RUN_LIMIT = 1000  # LibreOffice may save a million empty rows: stop well before that
@@ -135,6 +137,7 @@ def read_workbook(path: Path) -> ParsedWorkbook:
             if len(reader.problems) >= MAX_PROBLEMS:
                 break
     except Exception as error:  # a malformed or hostile sheet part surfaces while iterating
+        logger.exception("reading %s failed", path.name)
         reader.problems.append(
             Problem("", None, None, _("文件内容无法解析：%(error)s") % {"error": type(error).__name__})
         )
@@ -295,7 +298,7 @@ class _Reader:
                 row,
                 columns[3 - (1 if section == 2 else 0)],
                 _("未知的事项类型“%(value)s”，应为：%(known)s。")
-                % {"value": kind, "known": "、".join(ItemType.labels)},
+                % {"value": kind, "known": "、".join(map(str, ItemType.labels))},
             )
         if base.strip() and base not in BASE_TEXTS:
             self.problem(
