@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from approvals import access, services
 from approvals.admin_actions import TRANSFER_ACTIONS, register_on_date_view
 from approvals.admin_forms import ApprovalItemForm, ItemDepartmentFormSet
+from approvals.admin_io import FlatImportExportMixin
 from approvals.alignment import CATEGORIES, alignment_report, write_alignment_xlsx
 from approvals.models import (
     ApprovalItem,
@@ -33,6 +34,7 @@ from approvals.models import (
     StaffProfile,
     Transfer,
 )
+from approvals.resources import DepartmentResource, ItemResource
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -159,11 +161,13 @@ class LevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApprovalItem)
-class ApprovalItemAdmin(JurisdictionScopedAdmin, SimpleHistoryAdmin):
+class ApprovalItemAdmin(FlatImportExportMixin, JurisdictionScopedAdmin, SimpleHistoryAdmin):
     # Only django-concurrency's form is used: its ConcurrentModelAdmin, with
     # check_concurrent_action off, applies an action to every row instead of the selected ones.
     form = ApprovalItemForm
     formfield_overrides = {IntegerVersionField: {"widget": VersionWidget}}
+    resource_classes = [ItemResource]
+    change_list_template = "admin/approvals/approvalitem/change_list.html"
     list_display = ("code", "name", "item_type", "departments_display", "status", "batch_display", "in_base_catalogue")
     list_display_links = ("code", "name")
     list_filter = (
@@ -274,7 +278,8 @@ class DepartmentAliasInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(JurisdictionScopedAdmin, SimpleHistoryAdmin):
+class DepartmentAdmin(FlatImportExportMixin, JurisdictionScopedAdmin, SimpleHistoryAdmin):
+    resource_classes = [DepartmentResource]
     list_display = (
         "short_name",
         "full_name",

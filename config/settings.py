@@ -164,11 +164,12 @@ IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "200000")
 # The notice's own jurisdiction: public pages show it unless asked for another.
 DEFAULT_JURISDICTION = os.getenv("DEFAULT_JURISDICTION", "shuozhou")
 
-# django-import-export: only users with the model permission may import or export,
-# and formula-looking cells are neutralised on export.
+# django-import-export: only users with the model permission may import or export.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Formula text is made inert by approvals.admin_io.SafeXLSX/SafeCSV without losing characters;
+# the library's own escaping would strip a leading '=' from the published data.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 

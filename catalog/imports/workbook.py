@@ -11,13 +11,13 @@ anything is refused, so that a clerk sees all problems at once.
 from __future__ import annotations
 
 import logging
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from approvals.cells import archive_problem
 from approvals.models import ItemType
 from catalog.tables import COLUMNS
 
@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 BASE_TEXTS = ("基本目录事项", "基本目录外事项")
 MAX_PROBLEMS = 200
 BLANK_RUN_LIMIT = 1000  # LibreOffice may save a million empty rows: stop well before that
-MAX_COMPRESSION_RATIO = 200
 
 
 @dataclass(frozen=True)
@@ -86,37 +85,9 @@ def _refuse(name: str, message: str) -> ImportRefused:
 
 def check_file(path: Path) -> None:
     """Refuse, before parsing, a file that is too large, not an xlsx, or a zip bomb."""
-    name = path.name
-    size = path.stat().st_size
-    if size > settings.IMPORT_MAX_BYTES:
-        raise _refuse(
-            name,
-            _("大小 %(size)d 字节，超过上限 %(limit)d 字节。") % {"size": size, "limit": settings.IMPORT_MAX_BYTES},
-        )
-    if size == 0 or not zipfile.is_zipfile(path):
-        raise _refuse(
-            name,
-            _(
-                "不是 Excel 工作簿（.xlsx）：可能是 CSV、文本或旧版 .xls 文件改了扩展名，"
-                "请在 Excel 中“另存为 Excel 工作簿”后再导入。"
-            ),
-        )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            names = {member.filename for member in members}
-            unpacked = sum(member.file_size for member in members)
-            ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0)
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise _refuse(name, _("已损坏，无法打开（%(error)s）。") % {"error": error}) from None
-    if "xl/workbook.xml" not in names:
-        raise _refuse(name, _("中没有 Excel 工作簿内容，不是 .xlsx 文件。"))
-    if unpacked > settings.IMPORT_MAX_BYTES * 20 or ratio > MAX_COMPRESSION_RATIO:
-        raise _refuse(
-            name,
-            _("解压后 %(size)d 字节（压缩比 %(ratio)d 倍），疑似压缩炸弹，拒绝导入。")
-            % {"size": unpacked, "ratio": ratio},
-        )
+    problem = archive_problem(path, path.stat().st_size)
+    if problem:
+        raise _refuse(path.name, problem)
 
 
 def read_workbook(path: Path) -> ParsedWorkbook:
