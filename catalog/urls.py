@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from catalog import views
 
@@ -6,8 +6,15 @@ app_name = "catalog"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("export.xlsx", views.export_list, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("export.csv", views.export_list, {"fmt": "csv"}, name="export_csv"),
     path("items/<str:code>/", views.item_detail, name="item"),
     path("departments/<slug:slug>/", views.department_detail, name="department"),
     path("editions/", views.edition_list, name="editions"),
     path("editions/<slug:slug>/", views.edition_detail, name="edition"),
+    re_path(
+        r"^editions/(?P<slug>[-\w]+)/download\.(?P<fmt>xlsx|csv|json)$", views.edition_download, name="edition_download"
+    ),
+    path("editions/<slug:slug>/adjustment/", views.edition_adjustment, name="edition_adjustment"),
+    path("stats/", views.stats_page, name="stats"),
 ]

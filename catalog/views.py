@@ -1,42 +1,207 @@
-"""Public pages: thin views over the selectors in approvals and catalog."""
+"""Public pages: thin views over catalog/selectors.py, catalog/filters.py and the exports."""
 
-from django.conf import settings
+from __future__ import annotations
+
+import tempfile
+
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
-from approvals.models import ApprovalItem, Department
+from approvals.models import ApprovalItem, Department, ItemStatus, Jurisdiction
+from catalog import selectors, stats
+from catalog.adjustments import editions_diff, write_adjustment_xlsx
+from catalog.exports import formats
+from catalog.filters import ItemFilter
 from catalog.models import Edition
+from catalog.tables import Row, Section, Table, edition_table, item_rows
+
+PER_PAGE = 20
+MAX_PER_PAGE = 100
 
 
-def _city_departments():
-    return Department.objects.filter(jurisdiction__code=settings.DEFAULT_JURISDICTION)
+def _jurisdiction(request: HttpRequest) -> tuple[Jurisdiction | None, bool]:
+    """The jurisdiction asked for (default: the city); the flag says an unknown value was ignored."""
+    code = request.GET.get("jurisdiction", "")
+    if code:
+        found = Jurisdiction.objects.filter(code=code[:40]).first()
+        if found is not None:
+            return found, False
+    return selectors.default_jurisdiction(), bool(code)
 
 
-def index(request):
-    edition = Edition.objects.latest_published()
-    entries = edition.entries.select_related("item") if edition else []
-    return render(request, "catalog/index.html", {"edition": edition, "entries": entries})
+def _per_page(request: HttpRequest) -> int:
+    try:
+        return min(max(int(request.GET.get("per_page", PER_PAGE)), 10), MAX_PER_PAGE)
+    except ValueError:
+        return PER_PAGE
 
 
-def item_detail(request, code: str):
-    item = get_object_or_404(ApprovalItem.objects.with_table_cells(), code=code)
-    transfers = item.transfers.select_related("document")
-    children = item.children.with_table_cells()
-    return render(request, "catalog/item.html", {"item": item, "transfers": transfers, "children": children})
+def _filtered(request: HttpRequest) -> tuple[ItemFilter, Jurisdiction | None, bool]:
+    jurisdiction, unknown = _jurisdiction(request)
+    items = selectors.public_items(jurisdiction).order_by("status", F("number").asc(nulls_last=True), "code")
+    return ItemFilter(request.GET or None, queryset=items, jurisdiction=jurisdiction), jurisdiction, unknown
 
 
-def department_detail(request, slug: str):
-    department = get_object_or_404(_city_departments(), slug=slug)
-    items = department.items.with_table_cells().order_by("code")
-    return render(request, "catalog/department.html", {"department": department, "items": items})
+def _without(request: HttpRequest, name: str) -> str:
+    query = request.GET.copy()
+    query.pop(name, None)
+    query.pop("page", None)
+    return query.urlencode()
 
 
-def edition_list(request):
-    editions = Edition.objects.published().select_related("document")
+def index(request: HttpRequest) -> HttpResponse:
+    filterset, jurisdiction, unknown_place = _filtered(request)
+    page = Paginator(filterset.qs, _per_page(request)).get_page(request.GET.get("page"))
+    items = selectors.attach_rows(list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "jurisdiction": jurisdiction,
+        "summary": selectors.summary(jurisdiction),
+        "filter": filterset,
+        "page": page,
+        "items": items,
+        "chips": [(label, value, _without(request, name)) for name, label, value in filterset.active()],
+        "ignored": filterset.ignored() + ([_("辖区")] if unknown_place else []),
+        "query": query.urlencode(),
+        "jurisdictions": selectors.filter_choices(jurisdiction)["jurisdictions"],
+    }
+    return render(request, "catalog/index.html", context)
+
+
+def item_detail(request: HttpRequest, code: str) -> HttpResponse:
+    item = selectors.item_detail(code)
+    if item is None:
+        raise Http404(_("没有这个事项。"))
+    transfers = list(item.transfers.all())
+    context = {
+        "item": item,
+        "transfers": transfers,
+        "last": transfers[-1] if transfers else None,
+        "editions": selectors.editions_listing(item),
+    }
+    return render(request, "catalog/item.html", context)
+
+
+def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    department = get_object_or_404(
+        Department.objects.select_related("jurisdiction").order_by("jurisdiction__position"), slug=slug
+    )
+    mains = selectors.public_items(department.jurisdiction).filter(department_links__department=department)
+    at_bureau = selectors.attach_rows(list(mains.filter(status=ItemStatus.BUREAU).order_by("code")[:500]))
+    itself = selectors.attach_rows(list(mains.filter(status=ItemStatus.RETURNED).order_by("code")[:500]))
+    return render(
+        request, "catalog/department.html", {"department": department, "at_bureau": at_bureau, "itself": itself}
+    )
+
+
+def edition_list(request: HttpRequest) -> HttpResponse:
+    editions = list(
+        Edition.objects.published()
+        .select_related("document", "jurisdiction")
+        .order_by("jurisdiction__position", "-published_on", "-id")
+    )
+    previous = {}
+    for edition in reversed(editions):
+        previous.setdefault(edition.jurisdiction_id, [])
+        edition.previous = previous[edition.jurisdiction_id][-1] if previous[edition.jurisdiction_id] else None
+        previous[edition.jurisdiction_id].append(edition)
     return render(request, "catalog/editions.html", {"editions": editions})
 
 
-def edition_detail(request, slug: str):
-    edition = get_object_or_404(Edition.objects.published().select_related("document"), slug=slug)
-    return render(
-        request, "catalog/edition.html", {"edition": edition, "entries": edition.entries.select_related("item")}
+def _published(slug: str) -> Edition:
+    return get_object_or_404(Edition.objects.published().select_related("document", "jurisdiction"), slug=slug)
+
+
+def edition_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    edition = _published(slug)
+    entries = edition.entries.select_related("item").order_by("section", "row")
+    page = Paginator(entries, 200).get_page(request.GET.get("page"))
+    return render(request, "catalog/edition.html", {"edition": edition, "page": page})
+
+
+def edition_download(request: HttpRequest, slug: str, fmt: str) -> FileResponse:
+    edition = _published(slug)
+    return _file(edition_table(edition), fmt, f"{edition.slug}.{fmt}")
+
+
+def edition_adjustment(request: HttpRequest, slug: str) -> HttpResponse:
+    edition = _published(slug)
+    previous = (
+        Edition.objects.published()
+        .filter(jurisdiction=edition.jurisdiction, published_on__lt=edition.published_on)
+        .order_by("-published_on", "-id")
+        .first()
     )
+    if previous is None:
+        raise Http404(_("这是该辖区的第一个目录版本，没有可比较的上一版本。"))
+    adjustment = editions_diff(previous, edition)
+    if request.GET.get("format") == "xlsx":
+        return _spooled(
+            lambda out: write_adjustment_xlsx(adjustment, out),
+            "xlsx",
+            f"adjustment-{previous.slug}-{edition.slug}.xlsx",
+        )
+    return render(request, "catalog/adjustment.html", {"adjustment": adjustment})
+
+
+def stats_page(request: HttpRequest) -> HttpResponse:
+    jurisdiction, _unknown = _jurisdiction(request)
+    return render(request, "catalog/stats.html", {"jurisdiction": jurisdiction, "charts": stats.charts(jurisdiction)})
+
+
+def export_list(request: HttpRequest, fmt: str) -> FileResponse:
+    """The list exactly as filtered on the catalogue page, in the official layout."""
+    filterset, jurisdiction, _unknown = _filtered(request)
+    title = _("%(place)s行政审批事项划转目录（筛选结果）") % {"place": jurisdiction.name if jurisdiction else ""}
+    items = filterset.qs
+    table = Table(
+        title=title,
+        sections=[
+            Section(
+                1, _("（一）划转至审批服务管理局实施的行政审批事项"), _rows(items.filter(status=ItemStatus.BUREAU), 1)
+            ),
+            Section(
+                2, _("（二）调整回原行业主管部门实施的行政审批事项"), _rows(items.filter(status=ItemStatus.RETURNED), 2)
+            ),
+        ],
+    )
+    return _file(table, fmt, f"catalogue.{fmt}")
+
+
+def _rows(items, section: int):
+    """The rows of the filtered items, 500 main items at a time, numbered as on the page."""
+    count = 0
+    chunk: list[ApprovalItem] = []
+    for item in items.iterator(chunk_size=500):
+        chunk.append(item)
+        if len(chunk) == 500:
+            yield from _chunk_rows(chunk, section, count)
+            count += len(chunk)
+            chunk = []
+    yield from _chunk_rows(chunk, section, count)
+
+
+def _chunk_rows(chunk: list[ApprovalItem], section: int, before: int) -> list[Row]:
+    rows = []
+    for offset, item in enumerate(selectors.attach_rows(chunk), start=1):
+        number = item.number or before + offset
+        rows.extend(item_rows(item, number, section=section, remarks="退回" if section == 2 else None))
+    return rows
+
+
+def _file(table: Table, fmt: str, filename: str) -> FileResponse:
+    writer, _content_type = formats()[fmt]
+    return _spooled(lambda out: writer(table, out), fmt, filename)
+
+
+def _spooled(write, fmt: str, filename: str) -> FileResponse:
+    """Write into a temporary file (in memory while small) and stream it: no response body is built in memory."""
+    out = tempfile.SpooledTemporaryFile(max_size=2 * 1024 * 1024)
+    write(out)
+    out.seek(0)
+    content_type = formats()[fmt][1]
+    return FileResponse(out, as_attachment=True, filename=filename, content_type=content_type)

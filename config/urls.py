@@ -7,6 +7,7 @@ admin.site.index_title = "目录维护"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("catalog.api.urls")),
     path("", include("catalog.opendata_urls")),
     path("", include("catalog.urls")),
 ]

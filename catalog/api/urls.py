@@ -1,0 +1,18 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from catalog.api import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("items", views.ItemViewSet, basename="item")
+router.register("departments", views.DepartmentViewSet, basename="department")
+router.register("editions", views.EditionViewSet, basename="edition")
+
+urlpatterns = [
+    path("", views.root, name="root"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    *router.urls,
+]

@@ -1,0 +1,97 @@
+"""The read-only JSON API: the same filters and search as the public pages."""
+
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from approvals.models import ApprovalItem, Department, ItemStatus, Transfer
+from catalog import selectors
+from catalog.api.serializers import DepartmentSerializer, EditionSerializer, ItemDetailSerializer, ItemSerializer
+from catalog.filters import ItemFilter
+from catalog.models import Edition
+
+
+class ItemFilterBackend(DjangoFilterBackend):
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        kwargs["jurisdiction"] = view.jurisdiction()
+        return kwargs
+
+
+JURISDICTION = OpenApiParameter("jurisdiction", str, description="辖区代码，默认 shuozhou（朔州市本级）")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[JURISDICTION], summary="事项列表（与公开目录页相同的筛选和搜索）"),
+    retrieve=extend_schema(summary="一个事项，含划转记录"),
+)
+class ItemViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+    filter_backends = [ItemFilterBackend]
+    filterset_class = ItemFilter
+
+    def jurisdiction(self):
+        from approvals.models import Jurisdiction
+
+        code = self.request.query_params.get("jurisdiction", "")
+        return Jurisdiction.objects.filter(code=code[:40]).first() or selectors.default_jurisdiction()
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return (
+                ApprovalItem.objects.filter(status__in=selectors.PUBLIC_STATUSES)
+                .select_related("jurisdiction", "parent", "intake__document")
+                .prefetch_related(
+                    "department_links__department",
+                    "children",
+                    Prefetch("transfers", queryset=Transfer.objects.select_related("document").order_by("sequence")),
+                )
+            )
+        return selectors.public_items(self.jurisdiction()).order_by("status", "number", "code")
+
+    def get_serializer_class(self):
+        return ItemDetailSerializer if self.action == "retrieve" else ItemSerializer
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return selectors.attach_rows(list(page)) if page is not None else None
+
+
+class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = DepartmentSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        at_bureau = Count("items", filter=Q(items__status=ItemStatus.BUREAU, items__parent__isnull=True), distinct=True)
+        return (
+            Department.objects.select_related("jurisdiction")
+            .prefetch_related("aliases")
+            .annotate(items_at_bureau=at_bureau)
+            .order_by("jurisdiction__position", "position", "pk")
+        )
+
+
+class EditionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = EditionSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return Edition.objects.published().select_related("jurisdiction", "document")
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+def root(request):
+    """The API's entry points."""
+    links = {
+        "items": reverse("api:item-list"),
+        "departments": reverse("api:department-list"),
+        "editions": reverse("api:edition-list"),
+        "schema": reverse("api:schema"),
+    }
+    return Response({name: request.build_absolute_uri(url) for name, url in links.items()})

@@ -1,0 +1,95 @@
+"""The filters of the public catalogue and of the API: one FilterSet for both."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, ItemType, Jurisdiction
+from approvals.search import MAX_TERM
+from catalog.selectors import batch_filter, filter_choices
+
+
+class ItemFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("搜索"),
+        help_text=_("按事项名称或子项名称查找，例如“危险货物”；标点和空格不影响结果。"),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("输入事项名称中的字词"), "maxlength": 200}),
+    )
+    section = django_filters.ChoiceFilter(
+        method="filter_section",
+        label=_("部分"),
+        empty_label=_("全部"),
+        choices=[("transferred", _("（一）划转至审批服务管理局")), ("returned", _("（二）调整回原部门"))],
+        help_text=_("第一部分是由审批服务管理局实施的事项，第二部分是退回原行业主管部门实施的事项。"),
+    )
+    department = django_filters.ChoiceFilter(
+        method="filter_department", label=_("划转部门"), empty_label=_("全部"), help_text=_("事项原属的行业主管部门。")
+    )
+    item_type = django_filters.ChoiceFilter(
+        field_name="item_type",
+        label=_("事项类型"),
+        empty_label=_("全部"),
+        choices=ItemType.choices,
+        help_text=_("国家规定的行政权力类型。"),
+    )
+    batch = django_filters.ChoiceFilter(
+        method="filter_batch", label=_("划转批次"), empty_label=_("全部"), help_text=_("事项划入审批服务管理局的批次。")
+    )
+    base = django_filters.ChoiceFilter(
+        method="filter_base",
+        label=_("基本目录"),
+        empty_label=_("全部"),
+        choices=[("yes", _("基本目录事项")), ("no", _("基本目录外事项"))],
+        help_text=_("是否列入山西省划转基本目录（晋政发〔2021〕47号）。"),
+    )
+
+    class Meta:
+        model = ApprovalItem
+        fields = ["q", "section", "department", "item_type", "batch", "base"]
+
+    def __init__(self, data=None, *args, jurisdiction: Jurisdiction | None = None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        choices = filter_choices(jurisdiction)
+        self.filters["department"].extra["choices"] = choices["departments"]
+        self.filters["batch"].extra["choices"] = choices["batches"]
+
+    def filter_q(self, queryset, name: str, value: str):
+        return queryset.search(value[: MAX_TERM * 2])
+
+    def filter_section(self, queryset, name: str, value: str):
+        return queryset.filter(status=ItemStatus.BUREAU if value == "transferred" else ItemStatus.RETURNED)
+
+    def filter_department(self, queryset, name: str, value: str):
+        links = ItemDepartment.objects.filter(item_id=OuterRef("pk"), department__slug=value)
+        return queryset.filter(Exists(links))
+
+    def filter_batch(self, queryset, name: str, value: str):
+        condition = batch_filter(value)
+        return queryset.filter(condition) if condition is not None else queryset
+
+    def filter_base(self, queryset, name: str, value: str):
+        return queryset.filter(in_base_catalogue=value == "yes")
+
+    def active(self) -> list[tuple[str, str, str]]:
+        """(parameter, label, shown value) of each filter in effect, for the removable chips."""
+        if not self.is_bound or not self.form.is_valid():
+            return []
+        chips = []
+        for name, value in self.form.cleaned_data.items():
+            if value in (None, ""):
+                continue
+            field = self.form.fields[name]
+            shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
+            chips.append((name, str(field.label), str(shown)))
+        return chips
+
+    def ignored(self) -> list[str]:
+        """Labels of parameters whose value was not understood (they are ignored, not an error)."""
+        if not self.is_bound:
+            return []
+        self.form.is_valid()
+        return [str(self.form.fields[name].label) for name in self.form.errors]

@@ -1,0 +1,250 @@
+"""The public catalogue: counts, search, filters, pages, downloads, hostile input, query counts."""
+
+import csv
+import io
+import re
+
+import openpyxl
+import pytest
+from django.core.cache import cache
+
+from approvals.models import ApprovalItem
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()  # filter choices and the latest edition are cached between requests
+    yield
+    cache.clear()
+
+
+def _names(response) -> list[str]:
+    return [item.name for item in response.context["items"]]
+
+
+def test_the_catalogue_shows_the_counts_of_the_2022_edition(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    summary = response.context["summary"]
+    assert (summary.at_bureau, summary.returned) == (213, 90)
+    assert summary.rows_by_type == [("行政许可", 172), ("其他行政权力", 40), ("行政确认", 8)]
+    assert response.context["page"].paginator.count == 303
+    page = response.content.decode()
+    assert "213" in page and "项由审批服务管理局实施" in page
+
+
+def test_the_list_shows_numbers_names_sub_items_types_departments_and_status(client):
+    response = client.get("/", {"per_page": 10})
+    items = response.context["items"]
+    assert [(i.number, i.name) for i in items[:3]] == [
+        (1, "招标方案核准"),
+        (2, "企业投资项目核准"),
+        (3, "政府固定资产投资项目审批"),
+    ]
+    assert [c.name for c in items[2].children.all()] == [
+        "政府投资项目建议书审批",
+        "政府投资项目初步设计审批",
+        "政府投资项目可行性研究报告审批",
+    ]
+    page = response.content.decode()
+    assert "政府投资项目初步设计审批" in page and "其他行政权力" in page and "由审批服务管理局实施" in page
+
+
+def test_search_matches_names_and_sub_item_names_as_substrings(client):
+    assert _names(client.get("/", {"q": "危险货物"})) == [
+        "道路危险货物运输从业资格认定",
+        "道路危险货物运输企业异地经营（运输线路起讫点均不在企业注册地市域内）累计3个月以上备案",
+        "道路危险货物运输企业或者单位变更法定代表人、名称、地址等工商登记事项备案",
+        "危险货物运输经营许可",
+        "道路危险货物运输企业设立分公司备案",
+        "危险货物道路运输从业人员资格许可",
+        "道路运输证（客运、危险货物、汽车租赁）审验",
+    ]
+    assert _names(client.get("/", {"q": "初步设计审批"})) == ["政府固定资产投资项目审批"]  # by its sub-item
+    assert len(_names(client.get("/", {"q": "初步设计"}))) == 4
+
+
+def test_chinese_punctuation_in_the_term_does_not_matter(client):
+    assert _names(client.get("/", {"q": "人防工程竣工验收、备案"})) == ["人防工程竣工验收、备案"]
+    assert _names(client.get("/", {"q": "人防工程竣工验收"})) == ["人防工程竣工验收、备案"]
+
+
+@pytest.mark.parametrize(
+    ("params", "count"),
+    [
+        ({"section": "transferred"}, 213),
+        ({"section": "returned"}, 90),
+        ({"department": "jtj"}, 43 + 11),
+        ({"department": "scjgj", "section": "returned"}, 2),
+        ({"item_type": "confirmation"}, 8),
+        ({"batch": "first", "section": "transferred"}, 192),
+        ({"batch": "second"}, 19),
+        ({"batch": "accepted"}, 2),
+        ({"base": "yes", "section": "transferred"}, 183),
+        ({"base": "no", "section": "returned"}, 87),
+        ({"q": "许可", "section": "transferred", "item_type": "licensing"}, 54),
+    ],
+)
+def test_each_filter_narrows_the_list(client, params, count):
+    assert client.get("/", params).context["page"].paginator.count == count
+
+
+def test_active_filters_are_shown_and_removable(client):
+    response = client.get("/", {"q": "许可", "section": "returned"})
+    chips = response.context["chips"]
+    assert [(label, value) for label, value, _ in chips] == [("搜索", "许可"), ("部分", "（二）调整回原部门")]
+    assert chips[0][2] == "section=returned"
+    assert 'href="?section=returned"' in response.content.decode()
+
+
+def test_an_empty_result_says_so_and_suggests_removing_filters(client):
+    page = client.get("/", {"q": "不存在的事项", "section": "returned"}).content.decode()
+    assert "没有找到符合条件的事项" in page and "可以去掉部分筛选条件" in page
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "999"},
+        {"page": "-1"},
+        {"page": "abc"},
+        {"section": "nonsense"},
+        {"department": "<script>"},
+        {"item_type": "x"},
+        {"batch": "'; DROP TABLE x;--"},
+        {"base": "maybe"},
+        {"jurisdiction": "nowhere"},
+        {"q": "%"},
+        {"q": "_"},
+        {"q": "\"'<>&"},
+        {"q": "许" * 10000},
+        {"q": "a\x00b"},
+        {"per_page": "100000"},
+    ],
+)
+def test_hostile_or_unknown_input_gets_a_normal_page(client, params):
+    response = client.get("/", params)
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode().split("<main", 1)[1]
+
+
+def test_unknown_filter_values_are_named_as_ignored(client):
+    page = client.get("/", {"section": "nonsense", "jurisdiction": "nowhere"}).content.decode()
+    assert "以下条件的取值无法识别，已忽略：部分、辖区" in page
+
+
+def test_percent_and_underscore_match_literally(client):
+    ApprovalItem.objects.filter(code="SZ-0001").update(name="招标方案核准100%_测试")
+    assert _names(client.get("/", {"q": "100%_"})) == ["招标方案核准100%_测试"]
+    assert client.get("/", {"q": "%"}).context["page"].paginator.count == 1
+
+
+def test_markup_from_the_database_is_escaped(client):
+    ApprovalItem.objects.filter(code="SZ-0001").update(name='<script>alert("x")</script>')
+    for url in ("/", "/items/SZ-0001/", "/departments/fgw/"):
+        page = client.get(url).content.decode()
+        assert "<script>alert" not in page
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize("per_page", [10, 100])
+def test_the_catalogue_runs_a_constant_number_of_queries(client, per_page, django_assert_max_num_queries):
+    client.get("/")  # fill the caches of filter choices and latest edition
+    with django_assert_max_num_queries(5):
+        response = client.get("/", {"per_page": per_page, "q": "许可"})
+    assert len(response.context["items"]) == min(per_page, 64)
+
+
+def test_an_item_page_shows_everything_about_it(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        response = client.get("/items/SZ-0216/")
+    page = response.content.decode()
+    assert "校车使用许可" in page and "已退回原部门实施" in page
+    assert "自 2022年8月9日 起" in page and "依据朔政发〔2022〕20号" in page
+    assert '<a href="/departments/jyj/">朔州市教育局</a>' in page
+    assert "朔政发〔2020〕7号《朔州市人民政府关于印发首批划转市行政审批服务管理局行政许可及关联事项目录的通知》" in page
+    assert "（二）调整回原行业主管部门实施 序号 3" in page
+
+
+def test_a_sub_item_page_links_its_main_item_and_the_main_its_sub_items(client):
+    sub = client.get("/items/SZ-0003-02/").content.decode()
+    assert '<a href="/items/SZ-0003/">SZ-0003 政府固定资产投资项目审批</a>' in sub
+    main = client.get("/items/SZ-0003/").content.decode()
+    assert '<a href="/items/SZ-0003-02/">SZ-0003-02 政府投资项目初步设计审批</a>' in main
+
+
+def test_service_guide_fields_appear_when_filled(client):
+    ApprovalItem.objects.filter(code="SZ-0001").update(promised_time_limit="5个工作日", fees="不收费")
+    page = client.get("/items/SZ-0001/").content.decode()
+    assert "办事指南" in page and "5个工作日" in page and "不收费" in page
+    assert "办事指南" not in client.get("/items/SZ-0002/").content.decode()
+
+
+def test_a_department_page_lists_its_items_at_the_bureau_and_its_own(client):
+    response = client.get("/departments/scjgj/")
+    assert len(response.context["at_bureau"]) == 19
+    assert [i.name for i in response.context["itself"]] == ["重要工业产品生产许可", "合同文本备案"]
+    assert "也写作：市市场监管局" in response.content.decode()
+
+
+def test_the_editions_page_offers_downloads(client):
+    page = client.get("/editions/").content.decode()
+    for fmt in ("xlsx", "csv", "json"):
+        assert f'href="/editions/2022/download.{fmt}"' in page
+    assert "朔政发〔2022〕20号" in page and "2022年8月9日" in page
+    response = client.get("/editions/2022/download.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
+    assert sheet["B4"].value == "招标方案核准"
+
+
+def test_the_edition_page_prints_the_official_rows(client):
+    response = client.get("/editions/2022/")
+    assert response.context["page"].paginator.count == 310
+    assert "（一）划转至市行政审批服务管理局实施的行政审批事项（213项）" in response.content.decode()
+
+
+def test_the_stats_page_draws_charts_with_tables(client):
+    response = client.get("/stats/")
+    charts = {chart.slug: chart for chart in response.context["charts"]}
+    assert dict(charts["batches"].rows) == {"首次划转": 192, "二次划转": 19, "承接": 2}
+    assert dict(charts["types"].rows) == {"行政许可": 167, "其他行政权力": 38, "行政确认": 8}
+    assert charts["departments"].total == 213
+    page = response.content.decode()
+    assert page.count("<svg") == 3 and page.count('<table class="numbers">') == 3
+
+
+def test_the_filtered_excel_download_holds_the_same_rows(client):
+    response = client.get("/export.xlsx", {"q": "危险货物"})
+    assert response["Content-Disposition"].startswith("attachment")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
+    names = [row[1] for row in sheet.iter_rows(min_row=4, values_only=True) if row[1]]
+    assert names == _names(client.get("/", {"q": "危险货物"}))[:-1]  # the last one is returned: section (二)
+    second = openpyxl.load_workbook(
+        io.BytesIO(b"".join(client.get("/export.xlsx", {"q": "危险货物"}).streaming_content))
+    )
+    assert [r[1] for r in second.worksheets[1].iter_rows(min_row=4, values_only=True)] == [
+        "道路运输证（客运、危险货物、汽车租赁）审验"
+    ]
+
+
+def test_the_filtered_csv_download_has_a_bom_and_the_rows(client):
+    response = client.get("/export.csv", {"section": "returned", "department": "scjgj"})
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r[2] for r in rows[1:]] == ["重要工业产品生产许可", "合同文本备案"]
+
+
+def test_unknown_pages_answer_a_chinese_404(client):
+    for url in ("/items/NOPE/", "/departments/nope/", "/editions/nope/", "/editions/2022/download.exe"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "页面不存在" in response.content.decode() or response.status_code == 404
+
+
+def test_no_page_has_an_inline_script(client):
+    for url in ("/", "/items/SZ-0001/", "/stats/", "/editions/", "/departments/fgw/"):
+        page = client.get(url).content.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page), url
