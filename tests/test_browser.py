@@ -1,0 +1,102 @@
+"""A citizen in a real browser (Debian's Chromium driven by Playwright): search, filter, open, download.
+
+Skips without /usr/bin/chromium unless REQUIRE_BROWSER=1 (CI). Screenshots go to test-output/ (not committed).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.conftest import require
+
+CHROMIUM = "/usr/bin/chromium"
+OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require("REQUIRE_BROWSER", shutil.which(CHROMIUM) is not None, f"需要 Debian 的 Chromium（{CHROMIUM}）")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop lives in this thread
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _shot(page, name: str) -> None:
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize(
+    ("size", "viewport"), [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})]
+)
+def test_a_citizen_finds_an_item_sees_its_history_and_downloads_the_list(
+    browser, live_server, size, viewport, tmp_path
+):
+    context = browser.new_context(viewport=viewport, accept_downloads=True, locale="zh-CN")
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(live_server.url + "/")
+    assert page.get_by_role("heading", level=1).inner_text() == "朔州市本级行政审批事项划转目录"
+    _shot(page, f"{size}-catalogue")
+
+    page.get_by_label("搜索").fill("危险货物")
+    page.get_by_role("button", name="查找").click()
+    page.wait_for_url("**/?q=*")
+    assert "共 7 项" in page.locator(".results-head").inner_text()
+
+    page.get_by_label("划转部门").select_option(label="市交通局")
+    page.get_by_role("button", name="应用筛选").click()
+    page.wait_for_url("**department=jtj*")
+    assert "共 7 项" in page.locator(".results-head").inner_text()
+    chips = page.locator(".chips").inner_text()
+    assert "搜索：危险货物" in chips and "划转部门：市交通局" in chips
+    _shot(page, f"{size}-filtered")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Excel").click()
+    target = tmp_path / "filtered.xlsx"
+    download_info.value.save_as(target)
+    workbook = openpyxl.load_workbook(target)
+    downloaded = [row[1] for row in workbook.worksheets[0].iter_rows(min_row=4, values_only=True) if row[1]]
+    downloaded += [row[1] for row in workbook.worksheets[1].iter_rows(min_row=4, values_only=True) if row[1]]
+    shown = page.locator("table.items tbody tr td:nth-child(2) > a").all_inner_texts()
+    assert downloaded == shown
+
+    page.get_by_role("link", name="危险货物运输经营许可", exact=True).click()
+    page.wait_for_url("**/items/SZ-0111/")
+    assert page.get_by_role("heading", level=1).inner_text() == "危险货物运输经营许可"
+    timeline = page.locator("ol.timeline").inner_text()
+    assert "划转至审批服务管理局" in timeline and "朔政发〔2020〕7号" in timeline
+    assert "由审批服务管理局实施" in page.locator(".lead").inner_text()
+    _shot(page, f"{size}-item")
+    page.get_by_role("link", name="朔州市交通运输局").click()
+    page.wait_for_url("**/departments/jtj/")
+    _shot(page, f"{size}-department")
+    assert errors == []  # no console error, CSP violations included
+    context.close()
+
+
+def test_the_catalogue_is_usable_by_keyboard(browser, live_server):
+    page = browser.new_page()
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "跳到正文"
+    page.keyboard.press("Enter")
+    page.keyboard.type("许可")
+    page.get_by_label("搜索").press("Enter")
+    page.wait_for_url("**q=*")
+    assert page.locator("table.items tbody tr").count() == 20
+    page.goto(live_server.url + "/stats/")
+    _shot(page, "desktop-stats")
+    page.close()
