@@ -10,7 +10,7 @@ import io
 from concurrency.fields import IntegerVersionField
 from concurrency.forms import VersionWidget
 from django.contrib import admin
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -133,7 +133,9 @@ class BatchFilter(admin.SimpleListFilter):
     parameter_name = "batch"
 
     def lookups(self, request, model_admin):
-        documents = PolicyDocument.objects.exclude(batch_label="").order_by("issued_on", "number")
+        documents = PolicyDocument.objects.exclude(batch_label="").order_by(
+            F("issued_on").asc(nulls_first=True), "number"
+        )
         return [(f"doc-{d.pk}", d.batch_label) for d in documents] + [("accepted", _("承接"))]
 
     def queryset(self, request, queryset):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from approvals.models import (
     ApprovalItem,
@@ -127,7 +127,8 @@ def filter_choices(jurisdiction: Jurisdiction | None) -> dict:
 
 def batch_choices() -> list[tuple[str, str]]:
     """Stable filter values for the transfer batches: first, second, … by date, and accepted (承接)."""
-    documents = PolicyDocument.objects.exclude(batch_label="").order_by("issued_on", "number")
+    # Unknown dates count as the oldest, on every database (PostgreSQL would sort NULL last).
+    documents = PolicyDocument.objects.exclude(batch_label="").order_by(F("issued_on").asc(nulls_first=True), "number")
     slugs = ["first", "second", "third", "fourth", "fifth"]
     choices = [(slugs[i] if i < len(slugs) else f"batch{i + 1}", d.batch_label) for i, d in enumerate(documents)]
     return [*choices, ("accepted", "承接")]

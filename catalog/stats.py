@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -67,7 +67,7 @@ def charts(jurisdiction: Jurisdiction | None) -> list[Chart]:
     batches = (
         items.values_list("intake__document__batch_label")
         .annotate(n=Count("pk", filter=~Q(intake__kind="accept")))
-        .order_by("intake__document__issued_on")
+        .order_by(F("intake__document__issued_on").asc(nulls_first=True))
     )
     by_batch = [(label or _("承接"), n) for label, n in batches if n] + ([(_("承接"), accepted)] if accepted else [])
     return [

@@ -27,10 +27,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # changes are rolled back, so it is loaded once per run.
     with django_db_blocker.unblock():
         call_command("loaddata", "shuozhou_2022", verbosity=0)
-        # Transactional tests (threads, live server) empty the database when they end; with
-        # @pytest.mark.django_db(transaction=True, serialized_rollback=True) they start from
-        # this snapshot of the official data instead of an empty database.
-        connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture
+def official_data(transactional_db):
+    """For transactional tests (threads, a live server): the database is emptied when each ends,
+    so each one starts by loading the official data again if it is not there."""
+    from approvals.models import ApprovalItem
+
+    if not ApprovalItem.objects.exists():
+        call_command("loaddata", "shuozhou_2022", verbosity=0)
 
 
 @pytest.fixture

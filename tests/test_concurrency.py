@@ -9,7 +9,7 @@ from django.db import connection
 from approvals import services
 from approvals.models import ApprovalItem, ItemStatus, ItemType, Jurisdiction, PolicyDocument, Transfer
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("official_data")]
 
 
 def _race(*calls):
