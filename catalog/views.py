@@ -18,6 +18,7 @@ from catalog.filters import ItemFilter
 from catalog.models import Edition
 from catalog.tables import Row, Section, Table, edition_table, item_rows
 
+ALL = "all"  # the jurisdiction filter's value for every jurisdiction at once
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 
@@ -25,6 +26,8 @@ MAX_PER_PAGE = 100
 def _jurisdiction(request: HttpRequest) -> tuple[Jurisdiction | None, bool]:
     """The jurisdiction asked for (default: the city); the flag says an unknown value was ignored."""
     code = request.GET.get("jurisdiction", "")
+    if code == ALL:
+        return None, False
     if code:
         found = Jurisdiction.objects.filter(code=code[:40]).first()
         if found is not None:
@@ -68,6 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "ignored": filterset.ignored() + ([_("辖区")] if unknown_place else []),
         "query": query.urlencode(),
         "jurisdictions": selectors.filter_choices(jurisdiction)["jurisdictions"],
+        "all_jurisdictions": ALL,
     }
     return render(request, "catalog/index.html", context)
 
@@ -156,7 +160,9 @@ def stats_page(request: HttpRequest) -> HttpResponse:
 def export_list(request: HttpRequest, fmt: str) -> FileResponse:
     """The list exactly as filtered on the catalogue page, in the official layout."""
     filterset, jurisdiction, _unknown = _filtered(request)
-    title = _("%(place)s行政审批事项划转目录（筛选结果）") % {"place": jurisdiction.name if jurisdiction else ""}
+    title = _("%(place)s行政审批事项划转目录（筛选结果）") % {
+        "place": jurisdiction.name if jurisdiction else _("全部辖区")
+    }
     items = filterset.qs
     table = Table(
         title=title,

@@ -248,3 +248,17 @@ def test_no_page_has_an_inline_script(client):
     for url in ("/", "/items/SZ-0001/", "/stats/", "/editions/", "/departments/fgw/"):
         page = client.get(url).content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)", page), url
+
+
+def test_all_jurisdictions_can_be_listed_at_once(client):
+    from approvals.models import Jurisdiction
+    from catalog.counties import county_derive
+
+    county_derive(county=Jurisdiction.objects.get(code="shuocheng"))
+    city = client.get("/")
+    every = client.get("/", {"jurisdiction": "all", "q": "招标方案核准"})
+    assert city.context["page"].paginator.count == 303
+    assert [i.code for i in every.context["items"]] == ["SZ-0001", "SC-0001"]  # numbered first, then by code
+    assert every.context["summary"].at_bureau == 213 * 2
+    shuocheng = client.get("/", {"jurisdiction": "shuocheng"})
+    assert shuocheng.context["page"].paginator.count == 213
