@@ -2,18 +2,69 @@
 
 Each module has one public entry point, `write_<format>(table, out)`, that
 streams the rows: memory does not grow with the number of rows.
+
+Inert text, decided once for every export:
+- xlsx: every text is written with `write_string`, so "=1+1", "+86…", "-", "@", a leading
+  tab or CR stay text cells, character for character. Nothing is prefixed.
+- csv: a cell that begins with = + - @ tab or CR gets a leading apostrophe (OWASP's advice);
+  no character of the value is removed, and a spreadsheet shows the cell as text.
+- json: values as they are (JSON is never evaluated as a formula).
+Characters that no file format can carry (lone surrogates, U+FFFE, U+FFFF) become U+FFFD in
+all three. Other control characters are kept: xlsxwriter writes them as Excel's _xHHHH_
+escapes, which Excel reads back as the character and our import decodes.
 """
 
 from __future__ import annotations
 
-from approvals.cells import FORMULA_STARTS, clean_text, inert_csv_text  # noqa: F401  (the exports' helpers)
+import io
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from approvals.cells import FORMULA_STARTS, clean_text, inert_csv_text
+
+__all__ = ["FORMATS", "FORMULA_STARTS", "clean_text", "formats", "inert_csv_text", "safe_text", "text_stream"]
+
+Writer = Callable[..., None]
 
 
-def formats() -> dict:
-    from catalog.exports import csv, json, xlsx
+def safe_text(value: object, *, csv: bool = False) -> str:
+    """The cell's text made inert: for a string cell (xlsx, json) or, with `csv=True`, for a CSV field."""
+    return inert_csv_text(value) if csv else clean_text(value)
 
-    return {
-        "xlsx": (xlsx.write_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        "csv": (csv.write_csv, "text/csv; charset=utf-8"),
-        "json": (json.write_json, "application/json; charset=utf-8"),
-    }
+
+@contextmanager
+def text_stream(out, *, bom: bool = False) -> Iterator[io.TextIOBase]:
+    """A UTF-8 text stream over `out`: a path, a binary file object or a text file object.
+
+    With `bom`, the text starts with a byte-order mark whichever `out` is.
+    """
+    if isinstance(out, str | os.PathLike):
+        with open(out, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as stream:
+            yield stream
+        return
+    if isinstance(out, io.TextIOBase):
+        if bom:
+            out.write("\ufeff")
+        yield out
+        return
+    stream = io.TextIOWrapper(out, encoding="utf-8-sig" if bom else "utf-8", newline="", write_through=True)
+    try:
+        yield stream
+    finally:
+        stream.flush()
+        stream.detach()  # the caller's file object stays open
+
+
+def formats() -> dict[str, tuple[Writer, str]]:
+    """Each format's writer `write_<format>(table, out)` and its content type."""
+    return FORMATS
+
+
+from catalog.exports import csv, json, xlsx  # noqa: E402  (they import the helpers above)
+
+FORMATS: dict[str, tuple[Writer, str]] = {
+    "xlsx": (xlsx.write_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": (csv.write_csv, "text/csv; charset=utf-8"),
+    "json": (json.write_json, "application/json; charset=utf-8"),
+}

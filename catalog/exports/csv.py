@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import csv
-import io
 
-from catalog.exports import inert_csv_text
+from catalog.exports import safe_text, text_stream
 from catalog.tables import Table
 
 HEADER = (
@@ -23,28 +22,23 @@ HEADER = (
 
 
 def write_csv(table: Table, out) -> None:
-    """Write to a binary file object. 序号 and 主项名称 are repeated on every row of a main item."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    try:
+    """Write to a path, a binary or a text file object. 序号 and 主项名称 are repeated on every row of a main item.
+
+    A flat file has no merged cells: each line stands on its own, so that it can be sorted and filtered.
+    """
+    with text_stream(out, bom=True) as text:
         writer = csv.writer(text)
         writer.writerow(HEADER)
         for section in table.sections:
             for row in section.rows:
-                writer.writerow(
-                    [section.number, row.number]
-                    + [
-                        inert_csv_text(value)
-                        for value in (
-                            row.main_name,
-                            row.sub_name,
-                            row.item_type,
-                            row.departments,
-                            row.batch,
-                            row.base,
-                            row.remarks,
-                            row.item_code,
-                        )
-                    ]
+                values = (
+                    row.main_name,
+                    row.sub_name,
+                    row.item_type,
+                    row.departments,
+                    row.batch,
+                    row.base,
+                    row.remarks,
+                    row.item_code,
                 )
-    finally:
-        text.detach()
+                writer.writerow([section.number, row.number, *(safe_text(v, csv=True) for v in values)])

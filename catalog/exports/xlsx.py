@@ -67,7 +67,13 @@ def _write_section(sheet, title: str, section: Section, formats: dict) -> None:
 
     row_index = HEADER_ROW + 1
     for group in _items(section.rows):
-        first_row = row_index
+        first_row, last_row = row_index, row_index + len(group) - 1
+        if last_row > first_row:
+            # Registered before the group's first row is written: merge_range with no format
+            # writes nothing beyond that first cell (blank cells without a format are skipped),
+            # so constant_memory's "rows in order" holds; the cells are then written in order below.
+            for column in (0, 1):
+                sheet.merge_range(first_row, column, last_row, column, "", None)
         for position, row in enumerate(group):
             cells = row.cells(section.number, first_of_item=position == 0)
             if position == 0:
@@ -77,15 +83,11 @@ def _write_section(sheet, title: str, section: Section, formats: dict) -> None:
             for column, value in enumerate(cells[1:], start=1):
                 text = clean_text(value)
                 if text:
+                    # write_string, never write(): text such as "=1+1" stays text.
                     sheet.write_string(row_index, column, text, formats["cell"])
                 else:
                     sheet.write_blank(row_index, column, None, formats["cell"])
             row_index += 1
-        if len(group) > 1:
-            # merge_range() would write into later rows before this one is complete, which
-            # constant_memory forbids; the cells are written above, so only the ranges are recorded.
-            for column in (0, 1):
-                sheet.merge.append([first_row, column, row_index - 1, column])
 
     # Excel does not grow a merged row to fit its text: give each footnote the lines it needs.
     line_units = sum(WIDTHS[section.number])
