@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from approvals.access import can_change
 from approvals.bulk import ItemSpec, items_create_bulk, items_record_bulk, items_set_departments_bulk, items_update_bulk
 from approvals.models import ApprovalItem, Department, ItemStatus, Jurisdiction, PolicyDocument, Transfer
 from approvals.services import item_type_from_label
@@ -110,15 +113,20 @@ def import_official(
     jurisdiction = jurisdiction or Jurisdiction.objects.get(code=settings.DEFAULT_JURISDICTION)
     effective_on = effective_on or datetime.date.today()
     say(_("正在读取 %(name)s……") % {"name": path.name})
-    parsed = read_workbook(path)
+    parsed = read_workbook(path, progress=say)
     say(_("已读取 %(rows)d 行，正在与登记册比对……") % {"rows": len(parsed.rows)})
     plan = _Plan(parsed, jurisdiction, slug, document)
-    plan.check()
+    plan.check(user=user, title=title or parsed.title)
     report = plan.report(dry_run)
     if dry_run:
         return report
-    with transaction.atomic():
-        plan.apply(title or parsed.title, effective_on, user, say)
+    try:
+        with transaction.atomic():
+            plan.apply(title or parsed.title, effective_on, user, say)
+    except (ValidationError, PermissionDenied) as error:
+        # A rule of the services refused a write: the transaction is rolled back, report it like any problem.
+        messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+        raise ImportRefused([Problem("", None, None, message) for message in messages]) from None
     say(_("已生成草稿版本“%(slug)s”。") % {"slug": slug})
     return report
 
@@ -132,13 +140,26 @@ class _Plan:
         self.groups = _groups(parsed)
         self.changes: dict[int, dict] = {}
         self.moves: dict[int, list[Department]] = {}
+        self.department_ids: dict[int, tuple[int, ...]] = {}
 
     def problem(self, row: ParsedRow, column: str, message: str) -> None:
         self.problems.append(Problem(row.sheet, row.row, column, message))
 
-    def check(self) -> None:
+    def check(self, *, user=None, title: str = "") -> None:
+        if user is not None and not can_change(user, self.jurisdiction.pk):
+            raise ImportRefused([Problem("", None, None, _("您只能修改本辖区的事项登记。"))])
         if Edition.objects.filter(slug=self.slug).exists():
             self.problems.append(Problem("", None, None, _("版本代码“%(slug)s”已存在。") % {"slug": self.slug}))
+        try:
+            validate_slug(self.slug)
+        except ValidationError:
+            self.problems.append(
+                Problem(
+                    "", None, None, _("版本代码“%(slug)s”只能由字母、数字、连字符和下划线组成。") % {"slug": self.slug}
+                )
+            )
+        if not title.strip():
+            self.problems.append(Problem("", None, None, _("工作簿没有标题行，请用 --title 指定版本标题。")))
         for group in self.groups:
             for row in group.rows:
                 self._check_cells(row)
@@ -170,13 +191,16 @@ class _Plan:
         return [self.departments[name] for name in row.departments.split("、") if name != PROVINCE]
 
     def _match(self) -> None:
-        register = ApprovalItem.objects.filter(jurisdiction=self.jurisdiction).prefetch_related("department_links")
+        register = ApprovalItem.objects.filter(jurisdiction=self.jurisdiction).prefetch_related(
+            "department_links__department"
+        )
         by_key, by_name, subs = {}, defaultdict(list), {}
         for item in register:
+            self.department_ids[item.pk] = tuple(link.department_id for link in item.department_links.all())
             if item.parent_id:
                 subs[(item.parent_id, item.name)] = item
                 continue
-            key = (item.name, tuple(link.department_id for link in item.department_links.all()))
+            key = (item.name, self.department_ids[item.pk])
             by_key[key] = item
             by_name[item.name].append(item)
         self.register = {item.pk: item for item in register}
@@ -245,10 +269,21 @@ class _Plan:
 
     def _compare(self, item: ApprovalItem, row: ParsedRow, group: _Group) -> None:
         if group.has_subs:
-            return  # a main item with sub-items takes its cells from its sub-items' rows
+            # A main item with sub-items prints its sub-items' cells: compare each sub-item with its row.
+            for sub_row in group.rows:
+                sub = group.subs.get(sub_row.sub_name)
+                if sub is not None:
+                    self._compare_one(sub, sub_row)
+                    departments = self._departments(sub_row)
+                    if self.department_ids[sub.pk] != tuple(d.pk for d in departments):
+                        self.moves[sub.pk] = departments
+            return
+        self._compare_one(item, row)
+
+    def _compare_one(self, item: ApprovalItem, row: ParsedRow) -> None:
         values = {"item_type": item_type_from_label(row.item_type), "in_base_catalogue": row.base == "基本目录事项"}
         if row.section == 1:
-            values["remarks"] = row.remarks
+            values["remarks"] = row.remarks  # in section (二) the remark 退回 is the status, not a remark
         changed = {name: value for name, value in values.items() if getattr(item, name) != value}
         if changed:
             self.changes[item.pk] = changed
@@ -265,16 +300,32 @@ class _Plan:
             elif group.section == 2 and item.status == ItemStatus.BUREAU:
                 report.returned.append(f"{item.code} {label}")
             elif item.pk in self.changes or item.pk in self.moves:
-                fields = [ApprovalItem._meta.get_field(n).verbose_name for n in self.changes.get(item.pk, {})]
-                if item.pk in self.moves:
-                    fields.append(_("划转部门"))
-                report.changed.append(f"{item.code} {label}：{'、'.join(map(str, fields))}")
+                report.changed.append(f"{item.code} {label}：{self._changed_fields(item)}")
             else:
                 report.unchanged += 1
             for name, sub in group.subs.items():
                 if sub is None and item is not None:
                     report.added.append(f"{label} / {name}")
+                elif sub is not None and (sub.pk in self.changes or sub.pk in self.moves):
+                    report.changed.append(f"{sub.code} {label} / {name}：{self._changed_fields(sub)}")
         return report
+
+    def _changed_fields(self, item: ApprovalItem) -> str:
+        """What changes, old → new, e.g. 事项类型：行政许可→行政确认."""
+        parts = []
+        for name, value in self.changes.get(item.pk, {}).items():
+            field = ApprovalItem._meta.get_field(name)
+            old, new = getattr(item, name), value
+            if field.choices:
+                labels = dict(field.choices)
+                old, new = labels.get(old, old), labels.get(new, new)
+            elif isinstance(value, bool):
+                old, new = (_("是") if old else _("否")), (_("是") if new else _("否"))
+            parts.append(f"{field.verbose_name}：{old or '—'}→{new or '—'}")
+        if item.pk in self.moves:
+            names = "、".join(d.short_name for d in self.moves[item.pk])
+            parts.append(f"{_('划转部门')}：{item.department_text()}→{names}")
+        return "；".join(parts)
 
     def apply(self, title: str, effective_on: datetime.date, user, say: Progress) -> None:
         new = [g for g in self.groups if g.item is None]
@@ -391,11 +442,15 @@ class _Plan:
 
 
 def _department_names(jurisdiction: Jurisdiction) -> dict[str, Department]:
+    """Every name a department goes by (as `Department.objects.named`), read in one go instead of per row."""
     names = {}
     for department in jurisdiction.departments.prefetch_related("aliases"):
-        names[department.short_name] = department
+        if department.full_name:
+            names.setdefault(department.full_name, department)
         for alias in department.aliases.all():
             names[alias.name] = department
+    for department in jurisdiction.departments.all():
+        names[department.short_name] = department  # a short name wins over another department's alias
     return names
 
 

@@ -11,6 +11,8 @@ anything is refused, so that a clerk sees all problems at once.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,9 @@ logger = logging.getLogger(__name__)
 BASE_TEXTS = ("基本目录事项", "基本目录外事项")
 MAX_PROBLEMS = 200
 BLANK_RUN_LIMIT = 1000  # LibreOffice may save a million empty rows: stop well before that
+PROGRESS_EVERY = 10_000
+# Excel's escape for characters XML cannot hold (_x000D_ is a carriage return; _x005F_ is "_" itself).
+_EXCEL_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ def check_file(path: Path) -> None:
         raise _refuse(path.name, problem)
 
 
-def read_workbook(path: Path) -> ParsedWorkbook:
+def read_workbook(path: Path, progress: Callable[[str], None] | None = None) -> ParsedWorkbook:
     """Parse the workbook; raises ImportRefused with every problem found in it."""
     import openpyxl  # with defusedxml installed, openpyxl refuses XML entity expansion
 
@@ -101,11 +106,13 @@ def read_workbook(path: Path) -> ParsedWorkbook:
         raise _refuse(
             path.name, _("已损坏或内容不安全，无法读取（%(error)s）。") % {"error": type(error).__name__}
         ) from None
-    reader = _Reader()
+    reader = _Reader(progress)
     try:
         for sheet in workbook.worksheets:
+            # The stored dimension may be wrong (some tools write "A1"): read what the sheet holds.
+            sheet.reset_dimensions()
             reader.read_sheet(sheet)
-            if len(reader.problems) >= MAX_PROBLEMS:
+            if len(reader.problems) >= MAX_PROBLEMS or reader.over_limit:
                 break
     except Exception as error:  # a malformed or hostile sheet part surfaces while iterating
         logger.exception("reading %s failed", path.name)
@@ -121,7 +128,9 @@ def read_workbook(path: Path) -> ParsedWorkbook:
 
 
 class _Reader:
-    def __init__(self):
+    def __init__(self, progress: Callable[[str], None] | None = None):
+        self.progress = progress
+        self.over_limit = False
         self.parsed = ParsedWorkbook()
         self.problems: list[Problem] = []
         self.rows_read = 0
@@ -129,6 +138,8 @@ class _Reader:
         self.numbers: dict[int, set[int]] = {1: set(), 2: set()}
         self.last_number = {1: 0, 2: 0}
         self.saw_anything = False
+        # Plain strings once: comparing with the lazy labels translates them on every row.
+        self.type_labels = frozenset(map(str, ItemType.labels))
 
     def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(sheet, row, column, message))
@@ -147,6 +158,7 @@ class _Reader:
                 continue
             blank_run = 0
             self.saw_anything = True
+            values = [_unescape(v) for v in values]
             first = values[0] if values else None
             text = first.strip() if isinstance(first, str) else ""
             if text.startswith("（一）") or text.startswith("（二）"):
@@ -158,6 +170,8 @@ class _Reader:
                 section = self._header(name, row_number, values, abs(section))
                 notes = False
                 continue
+            if text and text == (self.parsed.title or "").strip() and not any(values[1:]):
+                continue  # the title repeated on a pasted page
             if section <= 0:
                 if not self.parsed.title and isinstance(first, str) and not any(values[1:]):
                     self.parsed.title = first
@@ -170,8 +184,10 @@ class _Reader:
                     self.parsed.notes.append(note)
                 continue
             self._data_row(name, row_number, section, cells, values)
-            if len(self.problems) >= MAX_PROBLEMS:
+            if len(self.problems) >= MAX_PROBLEMS or self.over_limit:
                 return
+            if self.progress and self.rows_read % PROGRESS_EVERY == 0:
+                self.progress(_("已读取 %(rows)d 行……") % {"rows": self.rows_read})
 
     def _header(self, sheet: str, row: int, values: list, expected: int) -> int:
         present = [v for v in values if v not in (None, "")]
@@ -213,8 +229,9 @@ class _Reader:
         columns = COLUMNS[section]
         self.rows_read += 1
         if self.rows_read > settings.IMPORT_MAX_ROWS:
-            if self.rows_read == settings.IMPORT_MAX_ROWS + 1:
-                self.problem(sheet, row, None, _("数据行超过上限 %(limit)d 行。") % {"limit": settings.IMPORT_MAX_ROWS})
+            # Stop reading here: the rest of a file this size is not worth the wait.
+            self.over_limit = True
+            self.problem(sheet, row, None, _("数据行超过上限 %(limit)d 行。") % {"limit": settings.IMPORT_MAX_ROWS})
             return
         for index, cell in enumerate(cells[: len(columns)]):
             if getattr(cell, "data_type", None) == "f":
@@ -263,13 +280,13 @@ class _Reader:
         for index, value in required.items():
             if not value.strip():
                 self.problem(sheet, row, columns[index - (1 if section == 2 else 0)], _("不能为空。"))
-        if kind.strip() and kind not in ItemType.labels:
+        if kind.strip() and kind not in self.type_labels:
             self.problem(
                 sheet,
                 row,
                 columns[3 - (1 if section == 2 else 0)],
                 _("未知的事项类型“%(value)s”，应为：%(known)s。")
-                % {"value": kind, "known": "、".join(map(str, ItemType.labels))},
+                % {"value": kind, "known": "、".join(sorted(self.type_labels))},
             )
         if base.strip() and base not in BASE_TEXTS:
             self.problem(
@@ -301,6 +318,13 @@ class _Reader:
 
 def _value(cell):
     return getattr(cell, "value", None)
+
+
+def _unescape(value):
+    """A text cell as Excel shows it: xlsxwriter (and Excel) store control characters as _xHHHH_."""
+    if isinstance(value, str) and "_x" in value:
+        return _EXCEL_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)
+    return value
 
 
 def _text(value) -> str:

@@ -10,8 +10,9 @@ from catalog.imports.workbook import ImportRefused
 class Command(BaseCommand):
     help = (
         "把官方版式的目录工作簿作为登记册的下一次调整导入，并生成草稿版本。先检查整个文件，"
-        "有任何问题都不写入；--dry-run 只列出将要做的调整。第一部分新事项按“划转情况”所对应的政策文件登记划转；"
-        "第二部分的退回以 --document 指定的文件为依据、以 --date 为生效日期。"
+        "有任何问题都不写入；--dry-run 只列出将要做的调整。划入审批服务管理局的事件（新事项、重新划转）"
+        "以“划转情况”一栏对应的政策文件为依据（“承接”登记为承接省政府下放）：新事项的生效日期为该文件的发文日期，"
+        "重新划转的为 --date；第二部分的退回以 --document 指定的文件为依据、以 --date 为生效日期。"
     )
 
     def add_arguments(self, parser):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--edition", required=True, help="新草稿的版本代码，例如 2024")
         parser.add_argument("--title", default=None, help="版本标题，默认取工作簿的标题行")
         parser.add_argument("--jurisdiction", default=None, help="辖区代码，默认 shuozhou")
-        parser.add_argument("--document", default=None, help="本次调整的依据文件文号（退回、重新划转以此为依据）")
+        parser.add_argument("--document", default=None, help="依据文件文号（须已登记），退回事件以此为依据")
         parser.add_argument("--date", default=None, help="调整的生效日期 YYYY-MM-DD，默认今天")
         parser.add_argument("--dry-run", action="store_true", help="只检查并列出调整，不写入")
 

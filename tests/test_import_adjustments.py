@@ -1,0 +1,132 @@
+"""The official-layout import as an adjustment: sub-item changes, escapes, permissions, one transaction."""
+
+import re
+import zipfile
+
+import openpyxl
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from approvals.models import ApprovalItem, ItemType, Transfer
+from catalog.exports.xlsx import write_xlsx
+from catalog.imports import official
+from catalog.imports.official import import_official
+from catalog.imports.workbook import ImportRefused, read_workbook
+from catalog.models import Edition, Entry
+from catalog.tables import Row, Section, Table
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def official_xlsx(tmp_path):
+    target = tmp_path / "2022.xlsx"
+    call_command("export_catalogue", "-o", str(target), "--edition", "2022")
+    return target
+
+
+def _edit(path, change):
+    workbook = openpyxl.load_workbook(path)
+    change(workbook.worksheets[0])
+    target = path.parent / "edited.xlsx"
+    workbook.save(target)
+    return target
+
+
+def _snapshot():
+    return (
+        Transfer.objects.count(),
+        Entry.objects.count(),
+        Edition.objects.count(),
+        list(ApprovalItem.objects.order_by("code").values_list("code", "name", "status", "item_type", "remarks")),
+    )
+
+
+def _sub_item_changed(sheet):
+    # Row 7 is the second sub-item of item 3 (SZ-0003-02).
+    sheet["D7"], sheet["E7"] = "行政确认", "市发改委、市能源局"
+
+
+def test_a_changed_sub_item_is_reported_by_the_dry_run(official_xlsx):
+    report = import_official(_edit(official_xlsx, _sub_item_changed), slug="sub", dry_run=True)
+    assert report.changed == [
+        "SZ-0003-02 政府固定资产投资项目审批（市发改委） / 政府投资项目初步设计审批："
+        "事项类型：其他行政权力→行政确认；划转部门：市发改委→市发改委、市能源局"
+    ]
+    assert report.unchanged == 303 and not Edition.objects.filter(slug="sub").exists()
+
+
+def test_a_changed_sub_item_is_applied_and_the_edition_keeps_the_cells(official_xlsx):
+    import_official(_edit(official_xlsx, _sub_item_changed), slug="sub")
+    sub = ApprovalItem.objects.get(code="SZ-0003-02")
+    assert (sub.item_type, sub.department_text()) == (ItemType.CONFIRMATION, "市发改委、市能源局")
+    entry = Edition.objects.get(slug="sub").entries.get(section=1, row=4)
+    assert (entry.item.code, entry.item_type, entry.departments) == ("SZ-0003-02", "行政确认", "市发改委、市能源局")
+
+
+def test_a_write_refused_by_a_service_rolls_everything_back(official_xlsx, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ValidationError("服务拒绝了这次修改。")
+
+    monkeypatch.setattr(official, "edition_create_draft", refuse)
+    before = _snapshot()
+    with pytest.raises(ImportRefused, match="服务拒绝了这次修改"):
+        import_official(_edit(official_xlsx, _sub_item_changed), slug="sub")
+    assert _snapshot() == before
+
+
+def test_a_clerk_of_another_jurisdiction_is_refused(official_xlsx, county_clerk):
+    before = _snapshot()
+    with pytest.raises(ImportRefused, match="您只能修改本辖区的事项登记"):
+        import_official(official_xlsx, slug="other", user=county_clerk)
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("slug", "title", "message"),
+    [("2024 版", None, "只能由字母、数字、连字符和下划线组成"), ("ok", " ", "请用 --title 指定版本标题")],
+)
+def test_a_bad_slug_or_an_empty_title_is_refused(official_xlsx, slug, title, message):
+    before = _snapshot()
+    with pytest.raises(ImportRefused, match=message):
+        import_official(official_xlsx, slug=slug, title=title)
+    assert _snapshot() == before
+
+
+def test_text_that_needs_escaping_reads_back_as_written(tmp_path):
+    names = ["\rCR", "控制\x01字符", "_x0041_ 原样", "=1+1", "-2"]
+    rows = [
+        Row(i, name, "", "行政许可", "市发改委", "首次划转", "基本目录事项", "", "") for i, name in enumerate(names, 1)
+    ]
+    target = tmp_path / "escapes.xlsx"
+    write_xlsx(Table("标题", [Section(1, "（一）", rows, []), Section(2, "（二）", [])]), target)
+    assert [row.main_name for row in read_workbook(target).rows] == names
+
+
+def test_a_title_repeated_on_a_pasted_page_is_skipped(official_xlsx):
+    def paste(sheet):
+        sheet.insert_rows(20)
+        sheet["A20"] = sheet["A1"].value
+
+    report = import_official(_edit(official_xlsx, paste), slug="pasted", dry_run=True)
+    assert (report.rows, report.unchanged) == (310, 303)
+
+
+def test_a_sheet_that_declares_a_wrong_dimension_is_read_whole(official_xlsx, tmp_path):
+    wrong = tmp_path / "dimension.xlsx"
+    with zipfile.ZipFile(official_xlsx) as source, zipfile.ZipFile(wrong, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', data)
+            target.writestr(member, data)
+    assert import_official(wrong, slug="dimension", dry_run=True).rows == 310
+
+
+def test_long_runs_report_their_progress(official_xlsx, settings):
+    messages = []
+    import_official(official_xlsx, slug="progress", progress=messages.append)
+    assert messages[0] == "正在读取 2022.xlsx……"
+    assert "已读取 310 行，正在与登记册比对……" in messages
+    assert messages[-1] == "已生成草稿版本“progress”。"
