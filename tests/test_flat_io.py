@@ -5,11 +5,13 @@ import io
 import openpyxl
 import pytest
 import tablib
-from django.urls import reverse
+from django.contrib.admin import AdminSite, ModelAdmin
+from django.urls import path, reverse
 
-from approvals.admin_io import SafeCSV, SafeXLSX
-from approvals.models import ApprovalItem
-from approvals.resources import ItemResource
+from approvals.admin_io import FlatImportExportMixin, SafeCSV, SafeXLSX
+from approvals.models import ApprovalItem, Department
+from approvals.resources import DepartmentResource, ItemResource
+from config.urls import urlpatterns as site_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -110,12 +112,46 @@ def test_a_county_clerk_cannot_change_city_items_by_import(county_clerk):
     assert ApprovalItem.objects.get(code="SZ-0001").name == "招标方案核准"
 
 
-def test_staff_without_permission_cannot_import_export_or_get_the_template(client, bare_staff):
+# A test-only admin site with the mixin plugged in, so that these tests do not depend on approvals/admin.py.
+# It is named "admin" because django-import-export's templates reverse "admin:…" names.
+test_site = AdminSite(name="admin")
+
+
+class ItemIOAdmin(FlatImportExportMixin, ModelAdmin):
+    resource_classes = [ItemResource]
+
+
+class DepartmentIOAdmin(FlatImportExportMixin, ModelAdmin):
+    resource_classes = [DepartmentResource]
+
+
+test_site.register(ApprovalItem, ItemIOAdmin)
+test_site.register(Department, DepartmentIOAdmin)
+# The public pages stay (the 403 page links to them); the real admin is left out.
+urlpatterns = [path("io-admin/", test_site.urls), *(p for p in site_urls if getattr(p, "namespace", None) != "admin")]
+on_test_site = pytest.mark.urls("tests.test_flat_io")
+
+
+@on_test_site
+@pytest.mark.parametrize("model", ["approvalitem", "department"])
+def test_staff_without_permission_cannot_import_export_or_get_the_template(client, bare_staff, model):
     client.force_login(bare_staff)
     for name in ("import", "export", "import_template"):
-        assert client.get(reverse(f"admin:approvals_approvalitem_{name}")).status_code == 403
+        assert client.get(reverse(f"admin:approvals_{model}_{name}")).status_code == 403
 
 
+def test_import_needs_the_add_permission_and_export_the_view_permission(rf, clerk, bare_staff):
+    model_admin = ItemIOAdmin(ApprovalItem, test_site)
+    for user, allowed in ((clerk, True), (bare_staff, False)):
+        request = rf.get("/")
+        request.user = user
+        assert (model_admin.has_import_permission(request), model_admin.has_export_permission(request)) == (
+            allowed,
+            allowed,
+        )
+
+
+@on_test_site
 def test_a_clerk_imports_through_the_admin_with_preview_and_confirm(client, clerk):
     client.force_login(clerk)
     data = io.BytesIO(SafeXLSX().export_data(_dataset(("SZ-0001", {"事项名称": "经后台导入的名称"}))))
@@ -131,12 +167,36 @@ def test_a_clerk_imports_through_the_admin_with_preview_and_confirm(client, cler
     assert ApprovalItem.objects.get(code="SZ-0001").name == "经后台导入的名称"
 
 
+@on_test_site
+def test_a_bad_file_in_the_admin_changes_nothing_and_says_why(client, clerk):
+    client.force_login(clerk)
+    dataset = _dataset(("SZ-0001", {"事项名称": "不应保存"}), ("SZ-0002", {"事项类型": "行政批准"}))
+    data = io.BytesIO(SafeXLSX().export_data(dataset))
+    data.name = "items.xlsx"
+    response = client.post(
+        reverse("admin:approvals_approvalitem_import"), {"import_file": data, "format": "0", "resource": "0"}
+    )
+    assert "“事项类型”应为：行政许可" in response.content.decode()
+    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    assert ApprovalItem.objects.get(code="SZ-0001").name == "招标方案核准"
+
+
+@on_test_site
 def test_the_template_has_the_import_columns(client, clerk):
     client.force_login(clerk)
     response = client.get(reverse("admin:approvals_approvalitem_import_template"))
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert [c.value for c in sheet[1]] == HEADERS
     assert sheet.max_row == 1
+
+
+def test_departments_export_and_import_with_chinese_headers(clerk):
+    dataset = DepartmentResource().export(queryset=Department.objects.filter(short_name="市市场监督管理局"))
+    assert dataset.headers == ["辖区", "网址代码", "简称", "全称", "别名", "排序"]
+    assert list(dataset[0]) == ["朔州市本级", "scjgj", "市市场监督管理局", "朔州市市场监督管理局", "市市场监管局", "17"]
+    renamed = tablib.Dataset(*dataset, headers=["辖区", "网址代码", "简称", "全称", "别名", "顺序"])
+    result = DepartmentResource(user=clerk).import_data(renamed, dry_run=False, rollback_on_validation_errors=True)
+    assert result.has_errors() and "未知：顺序" in str(result.base_errors[0].error)
 
 
 def test_flat_exports_keep_formula_text_inert_and_whole():
