@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -93,7 +93,9 @@ def items_create_bulk(
     links = []
     for spec, item in [*zip(main_specs, mains, strict=True), *children]:
         links.extend(ItemDepartment(item=item, department=d, position=i) for i, d in enumerate(spec.departments))
-    bulk_create_with_history(links, ItemDepartment, batch_size=BATCH, default_user=user)
+    # A new item's departments come with the import or form that created it; their own
+    # history starts with the first change.
+    ItemDepartment.objects.bulk_create(links, batch_size=BATCH)
 
     ordered = []
     child_items = {}
@@ -159,12 +161,19 @@ def items_record_bulk(
         for item in items
     ]
     Transfer.objects.bulk_create(events, batch_size=BATCH)
+    # Two set-based statements per batch instead of bulk_update's per-row CASE: every item gets the
+    # same new status, and its intake is the event just written (its last one).
+    last_event = Transfer.objects.filter(item_id=OuterRef("pk")).order_by("-sequence").values("pk")[:1]
+    for start in range(0, len(ids), BATCH):
+        chunk = ApprovalItem.objects.filter(pk__in=ids[start : start + BATCH])
+        if kind in INTAKE_KINDS:
+            chunk.update(status=new_status, intake=Subquery(last_event))
+        else:
+            chunk.update(status=new_status)
     for item, event in zip(items, events, strict=True):
         item.status = new_status
         if kind in INTAKE_KINDS:
             item.intake = event
-    fields = ["status", "intake"] if kind in INTAKE_KINDS else ["status"]
-    ApprovalItem.objects.bulk_update(items, fields, batch_size=BATCH)
     return events
 
 

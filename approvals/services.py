@@ -8,6 +8,7 @@ API all call them; nothing else changes an item's status.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -49,10 +50,16 @@ class TransitionRefused(ValidationError):
 
 def item_type_from_label(label: str) -> str:
     """The `ItemType` value printed as `label` (行政许可 → licensing); ValidationError if unknown."""
-    for value, text in ItemType.choices:
-        if text == label.strip():
-            return value
-    raise ValidationError(_("未知的事项类型“%(label)s”。"), code="unknown_type", params={"label": label})
+    value = _types_by_label().get(label.strip())
+    if value is None:
+        raise ValidationError(_("未知的事项类型“%(label)s”。"), code="unknown_type", params={"label": label})
+    return value
+
+
+@functools.cache
+def _types_by_label() -> dict[str, str]:
+    # Built once: an import asks for every row, and the lazy labels translate on each comparison.
+    return {str(text): value for value, text in ItemType.choices}
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from approvals.models import (
     ApprovalItem,
@@ -38,32 +38,34 @@ def default_jurisdiction() -> Jurisdiction:
 def public_items(jurisdiction: Jurisdiction | None) -> QuerySet[ApprovalItem]:
     """The main items the public catalogue lists: at the bureau or returned to their department.
 
-    Each carries `number`: its 序号 in the latest published edition of its jurisdiction, when listed there.
+    In catalogue order: section (一) before section (二), then by code (the order items were registered,
+    which for the official items is the order of the 2022 tables). `attach_rows` adds each item's 序号.
     """
     items = ApprovalItem.objects.main_items().filter(status__in=PUBLIC_STATUSES)
     if jurisdiction is not None:
         items = items.filter(jurisdiction=jurisdiction)
-    edition = latest_edition_id(jurisdiction)
-    number = Entry.objects.filter(edition_id=edition).filter(
-        Q(item_id=OuterRef("pk")) | Q(item__parent_id=OuterRef("pk"))
-    )
-    return items.select_related("intake__document", "jurisdiction").annotate(
-        number=Subquery(number.values("number")[:1], output_field=IntegerField())
-    )
+    return items.select_related("intake__document", "jurisdiction").order_by("status", "code")
 
 
-def latest_edition_id(jurisdiction: Jurisdiction | None) -> int | None:
-    key = f"catalog:latest-edition:{jurisdiction.pk if jurisdiction else 'all'}"
-    edition_id = cache.get(key)
-    if edition_id is None:
-        edition = Edition.objects.latest_published(jurisdiction)
-        edition_id = edition.pk if edition else 0
-        cache.set(key, edition_id, 60)
-    return edition_id or None
+def latest_editions() -> dict[int | None, int]:
+    """{jurisdiction id: its latest published edition id, None: the latest of all}; one query a minute."""
+    editions = cache.get("catalog:latest-editions")
+    if editions is None:
+        editions = {}
+        rows = Edition.objects.published().order_by("-published_on", "-id").values_list("jurisdiction_id", "pk")
+        for jurisdiction_id, edition_id in rows:
+            editions.setdefault(jurisdiction_id, edition_id)
+            editions.setdefault(None, edition_id)
+        cache.set("catalog:latest-editions", editions, 60)
+    return editions
 
 
 def attach_rows(items: list[ApprovalItem]) -> list[ApprovalItem]:
-    """Load the sub-items and every department of a page of main items: two queries whatever the page size."""
+    """Load the sub-items, every department and the 序号 of a page of main items.
+
+    Three queries whatever the page size. `number` is the item's 序号 in the latest published
+    edition of its jurisdiction, or None when that edition does not list it.
+    """
     ids = [item.pk for item in items]
     children = defaultdict(list)
     if ids:
@@ -81,7 +83,22 @@ def attach_rows(items: list[ApprovalItem]) -> list[ApprovalItem]:
         }
     for item in items:
         item._prefetched_objects_cache["children"] = children[item.pk]
+    _attach_numbers(items, children)
     return items
+
+
+def _attach_numbers(items: list[ApprovalItem], children: dict[int, list[ApprovalItem]]) -> None:
+    latest = latest_editions()
+    editions = {latest.get(item.jurisdiction_id) for item in items} - {None}
+    owner = {item.pk: item.pk for item in items}
+    owner.update({child.pk: parent_id for parent_id, group in children.items() for child in group})
+    numbers: dict[int, int] = {}
+    if editions and owner:
+        rows = Entry.objects.filter(edition_id__in=editions, item_id__in=list(owner)).values_list("item_id", "number")
+        for item_id, number in rows:
+            numbers.setdefault(owner[item_id], number)
+    for item in items:
+        item.number = numbers.get(item.pk)
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import tempfile
 
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -44,7 +43,7 @@ def _per_page(request: HttpRequest) -> int:
 
 def _filtered(request: HttpRequest) -> tuple[ItemFilter, Jurisdiction | None, bool]:
     jurisdiction, unknown = _jurisdiction(request)
-    items = selectors.public_items(jurisdiction).order_by("status", F("number").asc(nulls_last=True), "code")
+    items = selectors.public_items(jurisdiction)
     return ItemFilter(request.GET or None, queryset=items, jurisdiction=jurisdiction), jurisdiction, unknown
 
 

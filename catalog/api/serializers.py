@@ -27,7 +27,7 @@ class ItemSerializer(serializers.ModelSerializer):
     department_text = serializers.CharField(help_text="目录中“划转部门”一栏的写法")
     batch = serializers.CharField(source="batch_text", help_text="划转情况")
     in_base_catalogue = serializers.BooleanField(help_text="是否属于基本目录")
-    number = serializers.IntegerField(allow_null=True, read_only=True, help_text="最新发布版本中的序号")
+    number = serializers.SerializerMethodField(help_text="最新发布版本中的序号")
     sub_items = SubItemSerializer(source="children", many=True, read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="api:item-detail", lookup_field="code")
 
@@ -48,6 +48,9 @@ class ItemSerializer(serializers.ModelSerializer):
             "remarks",
             "sub_items",
         ]
+
+    def get_number(self, item) -> int | None:
+        return getattr(item, "number", None)
 
     def get_departments(self, item) -> list[dict]:
         return [DepartmentRefSerializer(link.department).data for link in item.department_links.all()]

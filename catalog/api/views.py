@@ -36,10 +36,20 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ItemFilter
 
     def jurisdiction(self):
-        from approvals.models import Jurisdiction
+        """The jurisdiction asked for by `jurisdiction` (default: the city; "all": every one)."""
+        if not hasattr(self, "_jurisdiction"):
+            from approvals.models import Jurisdiction
 
-        code = self.request.query_params.get("jurisdiction", "")
-        return Jurisdiction.objects.filter(code=code[:40]).first() or selectors.default_jurisdiction()
+            code = self.request.query_params.get("jurisdiction", "")
+            if code == "all":
+                self._jurisdiction = None
+            elif code:
+                self._jurisdiction = (
+                    Jurisdiction.objects.filter(code=code[:40]).first() or selectors.default_jurisdiction()
+                )
+            else:
+                self._jurisdiction = selectors.default_jurisdiction()
+        return self._jurisdiction
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular describing the API: no database
@@ -54,7 +64,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
                     Prefetch("transfers", queryset=Transfer.objects.select_related("document").order_by("sequence")),
                 )
             )
-        return selectors.public_items(self.jurisdiction()).order_by("status", "number", "code")
+        return selectors.public_items(self.jurisdiction())
 
     def get_serializer_class(self):
         return ItemDetailSerializer if self.action == "retrieve" else ItemSerializer

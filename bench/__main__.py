@@ -1,0 +1,114 @@
+"""python -m bench --items N [--db sqlite|postgres] [--json FILE]
+
+Generates N items in a benchmark database (never the project's own), then measures
+side by side: our official-layout export against django-import-export's and a bare
+streaming write, our import against django-import-export's (new rows, changed
+rows), and the public list and detail pages. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PG_URL = "postgres://postgres@127.0.0.1:5432/shuozhou_bench"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=10_000, help="items to generate (main items and sub-items)")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--json", default=None, help="write the figures to this JSON file")
+    parser.add_argument("--requests", type=int, default=200, help="page requests for the latency figures")
+    args = parser.parse_args()
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    url = _database(args.db)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench import imports, pages
+    from bench.generate import generate
+
+    print(f"== 数据库 {args.db}：{url}")
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("loaddata", "shuozhou_2022", verbosity=0)
+    started = time.perf_counter()
+    generate(args.items, progress=lambda message: print(message, flush=True))
+    print(f"== 生成 {args.items} 个事项用时 {time.perf_counter() - started:.1f} s")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh statistics, as a database that has been in use would have
+
+    figures: dict[str, float | int | str] = {"items": args.items, "db": args.db}
+    for mode in ("official", "iie", "stream"):
+        result = _child("export", mode, url)
+        print(f"  导出 {mode}: {result['seconds']:.2f} s, 内存峰值比基线高 {result['peak_mb']:.1f} MB")
+        key = {"official": "export", "iie": "iexport", "stream": "stream_limit"}[mode]
+        figures[f"{key}_s"] = round(result["seconds"], 3)
+        figures[f"{key}_peak_mb"] = round(result["peak_mb"], 1)
+    figures["export_peak_mb"] = figures.pop("export_peak_mb")
+    figures.update(imports.measure(args.items, progress=print))
+    figures.update(pages.measure(args.requests))
+
+    _table(figures)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"已写入 {args.json}")
+
+
+def _database(kind: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{OUT / 'bench.sqlite3'}"
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = 'shuozhou_bench'").fetchone()
+        if not exists:
+            connection.execute("CREATE DATABASE shuozhou_bench")
+    return PG_URL
+
+
+def _child(task: str, mode: str, url: str) -> dict:
+    """Run one export in a fresh process so that its memory high-water mark is its own."""
+    env = {**os.environ, "DATABASE_URL": url}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.child", task, mode], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _table(figures: dict) -> None:
+    width = max(map(len, figures))
+    print("\n" + "\n".join(f"{key:<{width}}  {value}" for key, value in figures.items()))
+    ratios = {
+        "export vs django-import-export": _ratio(figures, "iexport_s", "export_s"),
+        "export vs streaming limit": _ratio(figures, "export_s", "stream_limit_s"),
+        "import new vs django-import-export": _ratio(figures, "iimport_new_s", "import_new_s"),
+        "import update vs django-import-export": _ratio(figures, "iimport_update_s", "import_update_s"),
+    }
+    print("\n" + "\n".join(f"{name}: {value}" for name, value in ratios.items()))
+
+
+def _ratio(figures: dict, numerator: str, denominator: str) -> str:
+    if not figures.get(denominator):
+        return "—"
+    return f"{figures[numerator] / figures[denominator]:.2f}×"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Import figures: the official-layout import against django-import-export, new rows and changed rows."""
+
+from __future__ import annotations
+
+import time
+
+import tablib
+
+from approvals.models import ApprovalItem, Department, Jurisdiction
+from approvals.resources import ItemResource
+from bench import OUT
+from bench.iie import NewItemResource
+from catalog.exports.xlsx import write_xlsx
+from catalog.imports.official import import_official
+from catalog.models import Entry
+from catalog.tables import Row, Section, Table
+
+
+def _place(code: str, prefix: str) -> Jurisdiction:
+    template = Jurisdiction.objects.get(code="bench-000")
+    place = Jurisdiction.objects.create(
+        code=code, name=code, level="county", code_prefix=prefix, parent=template.parent
+    )
+    Department.objects.bulk_create(
+        Department(
+            jurisdiction=place,
+            slug=f"{code}-{d.position}",
+            short_name=d.short_name,
+            full_name=d.full_name,
+            is_bureau=d.is_bureau,
+            position=d.position,
+        )
+        for d in template.departments.all()
+    )
+    return place
+
+
+def _rows(flip: bool = False) -> list[Row]:
+    """Every row of the bench edition as section (一) of a new table, each name made unique."""
+    rows, number, previous = [], 0, None
+    entries = (
+        Entry.objects.filter(edition__slug="bench")
+        .order_by("section", "row")
+        .values_list("section", "number", "main_name", "sub_name", "item_type", "departments", "batch", "base")
+    )
+    for section, printed, main, sub, kind, departments, batch, base in entries.iterator(chunk_size=5000):
+        if (section, printed) != previous:
+            number += 1
+            previous = (section, printed)
+        if flip:
+            base = "基本目录外事项" if base == "基本目录事项" else "基本目录事项"
+        suffix = f"·{number}"
+        rows.append(
+            Row(number, main[: 60 - len(suffix)] + suffix, sub, kind, departments, batch, base, "更新" if flip else "")
+        )
+    return rows
+
+
+def _workbook(name: str, rows: list[Row]):
+    path = OUT / name
+    write_xlsx(Table("基准测试导入", [Section(1, "（一）基准测试", rows, ["备注："]), Section(2, "（二）", [])]), path)
+    return path
+
+
+def measure(n: int, progress=print) -> dict:
+    figures: dict[str, float | int] = {}
+    rows = _rows()
+    figures["import_rows"] = len(rows)
+    place = _place("bench-new", "BNW")
+    path = _workbook("import-new.xlsx", rows)
+    started = time.perf_counter()
+    report = import_official(path, slug="bench-import", jurisdiction=place)
+    figures["import_new_s"] = round(time.perf_counter() - started, 3)
+    progress(f"  导入新事项：{len(report.added)} 项，{figures['import_new_s']} s")
+
+    baseline_place = _place("bench-iie", "BIE")
+    dataset = tablib.Dataset(headers=["code", "jurisdiction", "name", "item_type", "in_base_catalogue", "remarks"])
+    for item in (
+        ApprovalItem.objects.filter(jurisdiction=place)
+        .values_list("code", "name", "item_type", "in_base_catalogue")
+        .iterator()
+    ):
+        dataset.append([item[0].replace("BNW", "BIE"), baseline_place.code, item[1], item[2], item[3], ""])
+    started = time.perf_counter()
+    result = NewItemResource().import_data(dataset, dry_run=False, use_transactions=True)
+    figures["iimport_new_s"] = round(time.perf_counter() - started, 3)
+    assert not result.has_errors() and not result.has_validation_errors(), "django-import-export refused the rows"
+    progress(f"  django-import-export 导入新事项：{len(dataset)} 行，{figures['iimport_new_s']} s")
+
+    changed = _workbook("import-update.xlsx", _rows(flip=True))
+    started = time.perf_counter()
+    report = import_official(changed, slug="bench-import-2", jurisdiction=place)
+    figures["import_update_s"] = round(time.perf_counter() - started, 3)
+    progress(f"  导入变更：{len(report.changed)} 项，{figures['import_update_s']} s")
+
+    exported = ItemResource().export(queryset=ApprovalItem.objects.filter(jurisdiction=baseline_place))
+    column = exported.headers.index("属于基本目录")
+    remarks = exported.headers.index("备注")
+    updated = tablib.Dataset(headers=exported.headers)
+    for row in exported:
+        row = list(row)
+        row[column] = "否" if row[column] == "是" else "是"
+        row[remarks] = "更新"
+        updated.append(row)
+    started = time.perf_counter()
+    result = ItemResource().import_data(
+        updated, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
+    )
+    figures["iimport_update_s"] = round(time.perf_counter() - started, 3)
+    assert not result.has_errors() and not result.has_validation_errors(), "django-import-export refused the update"
+    progress(f"  django-import-export 导入变更：{len(updated)} 行，{figures['iimport_update_s']} s")
+    return figures
