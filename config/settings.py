@@ -167,9 +167,10 @@ DEFAULT_JURISDICTION = os.getenv("DEFAULT_JURISDICTION", "shuozhou")
 # django-import-export: only users with the model permission may import or export.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-# Formula text is made inert by approvals.admin_io.SafeXLSX/SafeCSV without losing characters;
-# the library's own escaping would strip a leading '=' from the published data.
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# Formula escaping on. Our own formats (approvals.admin_io.SafeXLSX/SafeCSV) replace the library's
+# export_data, so this does not touch them: they keep text inert without losing a character. It guards
+# any other tablib format an admin may add, where the library drops a leading '=' instead.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
