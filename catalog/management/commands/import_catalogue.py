@@ -1,6 +1,7 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from approvals.models import Jurisdiction, PolicyDocument
 from catalog.imports.official import import_official
@@ -55,4 +56,9 @@ class Command(BaseCommand):
             raise CommandError("文件未导入，数据库没有任何改变。发现以下问题：\n" + "\n".join(lines)) from None
         except FileNotFoundError:
             raise CommandError(f"文件“{file}”不存在。") from None
+        except DatabaseError as error:
+            # The import runs in one transaction: a lost or locked database leaves nothing half-written.
+            raise CommandError(
+                f"数据库出错，导入已全部撤销，登记册没有任何改变：{error}。请确认数据库可用后重新导入。"
+            ) from None
         self.stdout.write(("【试运行，未写入】" if dry_run else "已导入。") + "\n" + "\n".join(report.lines()))
