@@ -17,4 +17,6 @@ urlpatterns = [
     ),
     path("editions/<slug:slug>/adjustment/", views.edition_adjustment, name="edition_adjustment"),
     path("stats/", views.stats_page, name="stats"),
+    path("alignment/", views.alignment_list, name="alignment_list"),
+    path("alignment/<slug:code>/", views.alignment_detail, name="alignment"),
 ]

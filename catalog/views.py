@@ -9,6 +9,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from approvals.alignment import CATEGORIES as ALIGNMENT_CATEGORIES
+from approvals.alignment import alignment_report
 from approvals.models import ApprovalItem, Department, ItemStatus, Jurisdiction
 from catalog import selectors, stats
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
@@ -149,6 +151,19 @@ def edition_adjustment(request: HttpRequest, slug: str) -> HttpResponse:
             f"adjustment-{previous.slug}-{edition.slug}.xlsx",
         )
     return render(request, "catalog/adjustment.html", {"adjustment": adjustment})
+
+
+def alignment_list(request: HttpRequest) -> HttpResponse:
+    counties = Jurisdiction.objects.filter(parent__isnull=False).select_related("parent").order_by("position")
+    reports = [(county, alignment_report(county).counts()) for county in counties]
+    return render(request, "catalog/alignment_list.html", {"reports": reports, "categories": ALIGNMENT_CATEGORIES})
+
+
+def alignment_detail(request: HttpRequest, code: str) -> HttpResponse:
+    county = get_object_or_404(Jurisdiction.objects.filter(parent__isnull=False).select_related("parent"), code=code)
+    report = alignment_report(county)
+    counts = [(ALIGNMENT_CATEGORIES[c], n) for c, n in report.counts().items()]
+    return render(request, "catalog/alignment.html", {"county": county, "report": report, "counts": counts})
 
 
 def stats_page(request: HttpRequest) -> HttpResponse:

@@ -186,3 +186,26 @@ def test_deriving_is_refused_for_the_city_itself():
         county_derive(county=Jurisdiction.objects.get(code="shuozhou"))
     assert not Edition.objects.filter(jurisdiction__code="shuozhou").exclude(slug="2022").exists()
     assert Transfer.objects.filter(item__jurisdiction__code="shuozhou").count() == 230 + 90 * 2
+
+
+def test_the_public_alignment_pages(client, derived, shuocheng, county_notice, county_clerk):
+    services.item_return(
+        item=ApprovalItem.objects.get(code="SC-0002"), effective_on=DAY, document=county_notice, user=county_clerk
+    )
+    listing = client.get("/alignment/")
+    assert listing.status_code == 200
+    counts = dict((county.code, n) for county, n in listing.context["reports"])
+    assert counts["shuocheng"] == {"missing": 1, "extra": 0, "different": 1, "review": 0}
+    assert counts["yingxian"]["missing"] == 230  # a county that has not started its catalogue yet
+    page = client.get("/alignment/shuocheng/")
+    assert "市级已划转、本级未划转：1 项" in page.content.decode()
+    assert client.get("/alignment/shuozhou/").status_code == 404
+
+
+def test_the_public_pages_and_api_take_a_jurisdiction(client, derived):
+    assert client.get("/", {"jurisdiction": "shuocheng"}).context["summary"].at_bureau == 213
+    assert client.get("/api/items/", {"jurisdiction": "shuocheng"}).json()["count"] == 213
+    assert (
+        client.get("/api/items/", {"jurisdiction": "shuocheng", "q": "招标方案核准"}).json()["results"][0]["code"]
+        == "SC-0001"
+    )
