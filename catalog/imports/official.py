@@ -26,8 +26,17 @@ from django.utils.translation import gettext as _
 
 from approvals.access import can_change
 from approvals.bulk import ItemSpec, items_create_bulk, items_record_bulk, items_set_departments_bulk, items_update_bulk
-from approvals.models import ApprovalItem, Department, ItemStatus, Jurisdiction, PolicyDocument, Transfer
+from approvals.models import (
+    ApprovalItem,
+    Department,
+    ItemDepartment,
+    ItemStatus,
+    Jurisdiction,
+    PolicyDocument,
+    Transfer,
+)
 from approvals.services import item_type_from_label
+from catalog.imports.report import ImportReport, plan_report
 from catalog.imports.workbook import ImportRefused, ParsedRow, ParsedWorkbook, Problem, read_workbook
 from catalog.models import Edition
 from catalog.publishing import edition_create_draft
@@ -36,45 +45,18 @@ from catalog.tables import COLUMNS, Row, Section, Table
 PROVINCE = "省政府下放"
 ACCEPTED = "承接"
 Progress = Callable[[str], None]
-
-
-@dataclass
-class ImportReport:
-    slug: str
-    rows: int = 0
-    added: list[str] = field(default_factory=list)
-    returned: list[str] = field(default_factory=list)
-    brought_back: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    dry_run: bool = False
-
-    def lines(self) -> list[str]:
-        """What the adjustment does, with counts, for the command's output."""
-        out = [
-            _(
-                "共 %(rows)d 行：新增 %(added)d 项，退回 %(returned)d 项，重新划转 %(back)d 项，"
-                "变更 %(changed)d 项，未变 %(same)d 项。"
-            )
-            % {
-                "rows": self.rows,
-                "added": len(self.added),
-                "returned": len(self.returned),
-                "back": len(self.brought_back),
-                "changed": len(self.changed),
-                "same": self.unchanged,
-            }
-        ]
-        for label, names in (
-            (_("新增"), self.added),
-            (_("退回"), self.returned),
-            (_("重新划转"), self.brought_back),
-            (_("变更"), self.changed),
-        ):
-            out.extend(f"  {label}：{name}" for name in names[:200])
-            if len(names) > 200:
-                out.append(_("  ……另有 %(n)d 项") % {"n": len(names) - 200})
-        return out
+MATCH_FIELDS = (
+    "code",
+    "name",
+    "parent_id",
+    "position",
+    "status",
+    "item_type",
+    "in_base_catalogue",
+    "remarks",
+    "source_text",
+    "jurisdiction_id",
+)
 
 
 @dataclass
@@ -117,7 +99,7 @@ def import_official(
     say(_("已读取 %(rows)d 行，正在与登记册比对……") % {"rows": len(parsed.rows)})
     plan = _Plan(parsed, jurisdiction, slug, document)
     plan.check(user=user, title=title or parsed.title)
-    report = plan.report(dry_run)
+    report = plan_report(plan, dry_run)
     if dry_run:
         return report
     try:
@@ -191,12 +173,15 @@ class _Plan:
         return [self.departments[name] for name in row.departments.split("、") if name != PROVINCE]
 
     def _match(self) -> None:
-        register = ApprovalItem.objects.filter(jurisdiction=self.jurisdiction).prefetch_related(
-            "department_links__department"
-        )
+        # Only what matching needs, in two queries: a province's register must not load its long texts here.
+        register = list(ApprovalItem.objects.filter(jurisdiction=self.jurisdiction).only(*MATCH_FIELDS))
+        links = defaultdict(list)
+        rows = ItemDepartment.objects.filter(item__jurisdiction=self.jurisdiction).order_by("item_id", "position")
+        for item_id, department_id in rows.values_list("item_id", "department_id").iterator(chunk_size=5000):
+            links[item_id].append(department_id)
         by_key, by_name, subs = {}, defaultdict(list), {}
         for item in register:
-            self.department_ids[item.pk] = tuple(link.department_id for link in item.department_links.all())
+            self.department_ids[item.pk] = tuple(links.get(item.pk, ()))
             if item.parent_id:
                 subs[(item.parent_id, item.name)] = item
                 continue
@@ -288,45 +273,6 @@ class _Plan:
         if changed:
             self.changes[item.pk] = changed
 
-    def report(self, dry_run: bool) -> ImportReport:
-        report = ImportReport(slug=self.slug, rows=len(self.parsed.rows), dry_run=dry_run)
-        for group in self.groups:
-            label = f"{group.first.main_name}（{group.first.departments}）"
-            item = group.item
-            if item is None:
-                report.added.append(label)
-            elif group.section == 1 and item.status != ItemStatus.BUREAU:
-                report.brought_back.append(f"{item.code} {label}")
-            elif group.section == 2 and item.status == ItemStatus.BUREAU:
-                report.returned.append(f"{item.code} {label}")
-            elif item.pk in self.changes or item.pk in self.moves:
-                report.changed.append(f"{item.code} {label}：{self._changed_fields(item)}")
-            else:
-                report.unchanged += 1
-            for name, sub in group.subs.items():
-                if sub is None and item is not None:
-                    report.added.append(f"{label} / {name}")
-                elif sub is not None and (sub.pk in self.changes or sub.pk in self.moves):
-                    report.changed.append(f"{sub.code} {label} / {name}：{self._changed_fields(sub)}")
-        return report
-
-    def _changed_fields(self, item: ApprovalItem) -> str:
-        """What changes, old → new, e.g. 事项类型：行政许可→行政确认."""
-        parts = []
-        for name, value in self.changes.get(item.pk, {}).items():
-            field = ApprovalItem._meta.get_field(name)
-            old, new = getattr(item, name), value
-            if field.choices:
-                labels = dict(field.choices)
-                old, new = labels.get(old, old), labels.get(new, new)
-            elif isinstance(value, bool):
-                old, new = (_("是") if old else _("否")), (_("是") if new else _("否"))
-            parts.append(f"{field.verbose_name}：{old or '—'}→{new or '—'}")
-        if item.pk in self.moves:
-            names = "、".join(d.short_name for d in self.moves[item.pk])
-            parts.append(f"{_('划转部门')}：{item.department_text()}→{names}")
-        return "；".join(parts)
-
     def apply(self, title: str, effective_on: datetime.date, user, say: Progress) -> None:
         new = [g for g in self.groups if g.item is None]
         say(_("新建 %(n)d 个事项……") % {"n": len(new)})
@@ -379,7 +325,9 @@ class _Plan:
         )
 
         say(_("更新变更的事项……"))
-        items_update_bulk([(self.register[pk], values) for pk, values in self.changes.items()], user=user)
+        # The audit history copies every field of a changed item: read those items whole.
+        whole = ApprovalItem.objects.in_bulk(list(self.changes))
+        items_update_bulk([(whole[pk], values) for pk, values in self.changes.items()], user=user)
         items_set_departments_bulk([(self.register[pk], departments) for pk, departments in self.moves.items()])
 
         say(_("写入草稿版本……"))

@@ -234,6 +234,8 @@ class _Reader:
             self.problem(sheet, row, None, _("数据行超过上限 %(limit)d 行。") % {"limit": settings.IMPORT_MAX_ROWS})
             return
         for index, cell in enumerate(cells[: len(columns)]):
+            # Only real formulas (data_type "f"): a text cell that merely begins with "=" is what our
+            # exports write for such names, and must read back as the same text.
             if getattr(cell, "data_type", None) == "f":
                 self.problem(
                     sheet,
