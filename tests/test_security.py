@@ -86,3 +86,22 @@ def test_a_post_without_csrf_token_is_refused(clerk):
     response = strict.post(reverse("admin:approvals_approvalitem_changelist"), {"action": "record_return"})
     assert response.status_code == 403
     assert "CSRF" in response.content.decode()
+
+
+def test_markup_in_names_is_escaped_in_the_admin_and_the_api(client, clerk):
+    from approvals.models import ApprovalItem
+
+    ApprovalItem.objects.filter(code="SZ-0001").update(name='<img src=x onerror="alert(1)">')
+    client.force_login(clerk)
+    page = client.get(reverse("admin:approvals_approvalitem_changelist"), {"q": "SZ-0001"}).content.decode()
+    assert '<img src=x onerror="alert(1)">' not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    data = client.get("/api/items/SZ-0001/")
+    assert data.json()["name"] == '<img src=x onerror="alert(1)">'  # JSON carries the text; it is never HTML
+    assert data["Content-Type"].startswith("application/json")
+
+
+def test_a_nul_byte_or_a_huge_query_never_breaks_the_admin_search(client, clerk):
+    client.force_login(clerk)
+    for term in ("a\x00b", "许" * 10000, "%_%"):
+        assert client.get(reverse("admin:approvals_approvalitem_changelist"), {"q": term}).status_code in (200, 400)
