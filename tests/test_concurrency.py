@@ -64,3 +64,30 @@ def test_two_clerks_creating_items_at_once_get_distinct_codes(postgres):
     assert all(isinstance(r, ApprovalItem) for r in results), results
     assert sorted(r.code for r in results) == ["SZ-0304", "SZ-0305", "SZ-0306", "SZ-0307"]
     assert Jurisdiction.objects.get(code="shuozhou").item_counter == 307
+
+
+def test_two_clerks_importing_the_same_adjustment_create_the_item_once(postgres, tmp_path):
+    import openpyxl
+    from django.core.management import call_command
+
+    from catalog.imports.official import import_official
+
+    source = tmp_path / "2022.xlsx"
+    call_command("export_catalogue", "-o", str(source), "--edition", "2022")
+    workbook = openpyxl.load_workbook(source)
+    sheet = workbook.worksheets[0]
+    sheet.insert_rows(sheet.max_row - 3)
+    row = sheet.max_row - 4
+    for column, value in enumerate(
+        [214, "并发导入新事项", None, "行政许可", "市发改委", "首次划转", "基本目录外事项"], 1
+    ):
+        sheet.cell(row, column).value = value
+    target = tmp_path / "adjusted.xlsx"
+    workbook.save(target)
+
+    results = _race(
+        lambda: import_official(target, slug="first-clerk"), lambda: import_official(target, slug="second-clerk")
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert ApprovalItem.objects.filter(name="并发导入新事项").count() == 1
+    assert sorted(len(r.added) for r in results) == [0, 1]  # the second saw the first's item and matched it

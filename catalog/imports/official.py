@@ -97,13 +97,18 @@ def import_official(
     say(_("正在读取 %(name)s……") % {"name": path.name})
     parsed = read_workbook(path, progress=say)
     say(_("已读取 %(rows)d 行，正在与登记册比对……") % {"rows": len(parsed.rows)})
-    plan = _Plan(parsed, jurisdiction, slug, document)
-    plan.check(user=user, title=title or parsed.title)
-    report = plan_report(plan, dry_run)
     if dry_run:
-        return report
+        plan = _Plan(parsed, jurisdiction, slug, document)
+        plan.check(user=user, title=title or parsed.title)
+        return plan_report(plan, dry_run)
     try:
         with transaction.atomic():
+            # One import per register at a time: a second one waits here, then checks the file
+            # against what the first wrote (so the same new item is matched, not created twice).
+            Jurisdiction.objects.select_for_update().filter(pk=jurisdiction.pk).exists()
+            plan = _Plan(parsed, jurisdiction, slug, document)
+            plan.check(user=user, title=title or parsed.title)
+            report = plan_report(plan, dry_run)
             plan.apply(title or parsed.title, effective_on, user, say)
     except (ValidationError, PermissionDenied) as error:
         # A rule of the services refused a write: the transaction is rolled back, report it like any problem.
