@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import F, Max, OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from approvals.access import check_can_change
 from approvals.models import ApprovalItem, Department, ItemDepartment, Jurisdiction, PolicyDocument, Transfer
@@ -181,14 +182,23 @@ def items_update_bulk(changes: Sequence[tuple[ApprovalItem, dict]], *, user: Abs
     """Apply field changes (item_type, in_base_catalogue, remarks, name) with their history rows."""
     if not changes:
         return
-    fields = sorted({name for _item, values in changes for name in values})
+    # Rows that receive the same new values share one UPDATE per batch (an adjustment changes many
+    # items the same way); bulk_update would build one CASE branch per row instead.
+    groups: dict[tuple, list[int]] = {}
     items = []
     for item, values in changes:
         check_can_change(user, item.jurisdiction_id)
         for name, value in values.items():
             setattr(item, name, value)
         items.append(item)
-    bulk_update_with_history(items, ApprovalItem, fields, batch_size=BATCH, default_user=user)
+        groups.setdefault(tuple(sorted(values.items())), []).append(item.pk)
+    for values, ids in groups.items():
+        for start in range(0, len(ids), BATCH):
+            # A new version makes a clerk's open form on the item stale, as an edit in the admin would.
+            ApprovalItem.objects.filter(pk__in=ids[start : start + BATCH]).update(
+                **dict(values), version=F("version") + 1, updated_at=timezone.now()
+            )
+    ApprovalItem.history.bulk_history_create(items, batch_size=BATCH, update=True, default_user=user)
 
 
 def items_set_departments_bulk(changes: Sequence[tuple[ApprovalItem, Sequence[Department]]]) -> None:

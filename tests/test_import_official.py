@@ -325,3 +325,21 @@ def test_a_million_blank_rows_from_libreoffice_are_ignored(official, tmp_path):
             target.writestr(member, data)
     report = import_official(padded, slug="padded", dry_run=True)
     assert report.rows == 310
+
+
+def test_an_imported_change_makes_an_open_admin_form_stale(official, client, clerk):
+    from django.urls import reverse
+
+    from tests.test_admin import _post_data
+
+    item = ApprovalItem.objects.get(code="SZ-0001")
+    url = reverse("admin:approvals_approvalitem_change", args=[item.pk])
+    client.force_login(clerk)
+    stale = _post_data(client.get(url).context["adminform"].form, item, remarks="表单中的修改")
+    changed = _edit(official, lambda wb: wb.worksheets[0].__setitem__("H4", "导入的备注"))
+    import_official(changed, slug="remark")
+    response = client.post(url, stale)
+    assert response.status_code == 200 and "保存被拒绝" in response.content.decode()
+    item.refresh_from_db()
+    assert item.remarks == "导入的备注"
+    assert item.history.first().history_type == "~"
