@@ -62,6 +62,24 @@ def _workbook(name: str, rows: list[Row]):
     return path
 
 
+def forget() -> None:
+    """Remove what an earlier run's import measurements wrote, keeping the generated items."""
+    from approvals.models import ItemDepartment, Transfer
+    from catalog.models import Edition
+
+    places = Jurisdiction.objects.filter(code__in=["bench-new", "bench-iie"])
+    items = ApprovalItem.objects.filter(jurisdiction__in=places)
+    Entry.objects.filter(edition__slug__startswith="bench-import").delete()  # drafts: not frozen
+    Edition.objects.filter(slug__startswith="bench-import").delete()
+    items.update(intake=None)
+    Transfer.objects.filter(item__in=items).delete()
+    ItemDepartment.objects.filter(item__in=items).delete()
+    items.filter(parent__isnull=False).delete()
+    items.delete()
+    Department.objects.filter(jurisdiction__in=places).delete()
+    places.delete()
+
+
 def measure(n: int, progress=print) -> dict:
     figures: dict[str, float | int] = {}
     rows = _rows()
