@@ -67,23 +67,10 @@ def test_two_clerks_creating_items_at_once_get_distinct_codes(postgres):
 
 
 def test_two_clerks_importing_the_same_adjustment_create_the_item_once(postgres, tmp_path):
-    import openpyxl
-    from django.core.management import call_command
-
     from catalog.imports.official import import_official
+    from tests.workbooks import with_new_item
 
-    source = tmp_path / "2022.xlsx"
-    call_command("export_catalogue", "-o", str(source), "--edition", "2022")
-    workbook = openpyxl.load_workbook(source)
-    sheet = workbook.worksheets[0]
-    sheet.insert_rows(sheet.max_row - 3)
-    row = sheet.max_row - 4
-    for column, value in enumerate(
-        [214, "并发导入新事项", None, "行政许可", "市发改委", "首次划转", "基本目录外事项"], 1
-    ):
-        sheet.cell(row, column).value = value
-    target = tmp_path / "adjusted.xlsx"
-    workbook.save(target)
+    target = with_new_item(tmp_path, "并发导入新事项")
 
     results = _race(
         lambda: import_official(target, slug="first-clerk"), lambda: import_official(target, slug="second-clerk")

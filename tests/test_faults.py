@@ -7,6 +7,7 @@ from django.db import OperationalError
 
 from approvals.models import ApprovalItem, Transfer
 from catalog.models import Edition, Entry
+from tests.workbooks import with_new_item
 
 pytestmark = pytest.mark.django_db
 
@@ -17,22 +18,7 @@ def _counts():
 
 @pytest.fixture
 def adjusted_workbook(tmp_path):
-    """The 2022 workbook with one new item, so that the import has something to write."""
-    import openpyxl
-
-    source = tmp_path / "2022.xlsx"
-    call_command("export_catalogue", "-o", str(source), "--edition", "2022")
-    workbook = openpyxl.load_workbook(source)
-    sheet = workbook.worksheets[0]
-    sheet.insert_rows(sheet.max_row - 3)
-    row = sheet.max_row - 4
-    for column, value in enumerate(
-        [214, "故障测试新事项", None, "行政许可", "市发改委", "首次划转", "基本目录外事项"], 1
-    ):
-        sheet.cell(row, column).value = value
-    target = tmp_path / "adjusted.xlsx"
-    workbook.save(target)
-    return target
+    return with_new_item(tmp_path, "故障测试新事项")
 
 
 @pytest.mark.parametrize("message", ["database is locked", "server closed the connection unexpectedly"])
