@@ -166,8 +166,9 @@ DEFAULT_JURISDICTION = os.getenv("DEFAULT_JURISDICTION", "shuozhou")
 
 # django-import-export: only users with the model permission may import or export.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
-# The admin's export pages through the rows with their prefetched relations; larger pages, fewer queries.
-IMPORT_EXPORT_CHUNK_SIZE = envint("IMPORT_EXPORT_CHUNK_SIZE", "2000")
+# The admin's export pages through the rows with their prefetched relations: larger pages, fewer
+# queries; 999 is the most a prefetch on SQLite accepts (more makes its expression tree too deep).
+IMPORT_EXPORT_CHUNK_SIZE = envint("IMPORT_EXPORT_CHUNK_SIZE", "999")
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Formula escaping on. Our own formats (approvals.admin_io.SafeXLSX/SafeCSV) replace the library's
 # export_data, so this does not touch them: they keep text inert without losing a character. It guards
