@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 # XML 1.0 cannot carry these at all; they become U+FFFD. (C0 control characters are kept:
 # xlsxwriter writes them as Excel's _xHHHH_ escapes, which Excel turns back into the character.)
-_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # A spreadsheet reads a cell beginning with one of these as a formula (or a DDE payload).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_COMPRESSION_RATIO = 200
@@ -22,7 +22,7 @@ MAX_COMPRESSION_RATIO = 200
 def clean_text(value: object) -> str:
     """The cell's text, safe to put in any file: characters no file format can carry replaced by U+FFFD."""
     text = "" if value is None else str(value)
-    return _NOT_XML.sub("\ufffd", text)
+    return NOT_XML.sub("\ufffd", text)
 
 
 def inert_csv_text(value: object) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 
 import xlsxwriter
 
+from approvals.cells import NOT_XML as _NEEDS_CLEANING
 from catalog.exports import clean_text
 from catalog.tables import Row, Section, Table
 
@@ -66,6 +67,12 @@ def _write_section(sheet, title: str, section: Section, formats: dict) -> None:
         sheet.write_string(HEADER_ROW, column, text, formats["header"])
 
     row_index = HEADER_ROW + 1
+    # The cell writers without the A1-notation wrapper of the public ones: this loop runs for every
+    # cell of a province's catalogue. (xlsxwriter is pinned; the public names wrap these.)
+    write_string = getattr(sheet, "_write_string", sheet.write_string)
+    write_blank = getattr(sheet, "_write_blank", sheet.write_blank)
+    write_number = getattr(sheet, "_write_number", sheet.write_number)
+    number_format, cell_format = formats["number"], formats["cell"]
     for group in _items(section.rows):
         first_row, last_row = row_index, row_index + len(group) - 1
         if last_row > first_row:
@@ -74,19 +81,26 @@ def _write_section(sheet, title: str, section: Section, formats: dict) -> None:
             # so constant_memory's "rows in order" holds; the cells are then written in order below.
             for column in (0, 1):
                 sheet.merge_range(first_row, column, last_row, column, "", None)
-        for position, row in enumerate(group):
-            cells = row.cells(section.number, first_of_item=position == 0)
-            if position == 0:
-                sheet.write_number(row_index, 0, row.number, formats["number"])
+        first_of_item = True
+        for row in group:
+            if first_of_item:
+                write_number(row_index, 0, row.number, number_format)
             else:
-                sheet.write_blank(row_index, 0, None, formats["number"])
-            for column, value in enumerate(cells[1:], start=1):
-                text = clean_text(value)
+                write_blank(row_index, 0, None, number_format)
+            main_name = row.main_name if first_of_item or section.number == 2 else ""
+            if section.number == 1:
+                texts = (main_name, row.sub_name, row.item_type, row.departments, row.batch, row.base, row.remarks)
+            else:
+                texts = (main_name, row.item_type, row.departments, row.batch, row.base, row.remarks)
+            first_of_item = False
+            if _NEEDS_CLEANING.search("".join(texts)):  # one scan per row; cleaning is rare
+                texts = [clean_text(value) for value in texts]
+            for column, text in enumerate(texts, start=1):
                 if text:
                     # write_string, never write(): text such as "=1+1" stays text.
-                    sheet.write_string(row_index, column, text, formats["cell"])
+                    write_string(row_index, column, text, cell_format)
                 else:
-                    sheet.write_blank(row_index, column, None, formats["cell"])
+                    write_blank(row_index, column, None, cell_format)
             row_index += 1
 
     # Excel does not grow a merged row to fit its text: give each footnote the lines it needs.
