@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="write the figures to this JSON file")
     parser.add_argument("--requests", type=int, default=200, help="page requests for the latency figures")
     parser.add_argument("--reuse", action="store_true", help="keep the items of the last run of that size")
+    parser.add_argument("--skip-imports", action="store_true", help="leave out the import figures (the slowest)")
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -67,7 +68,8 @@ def main() -> None:
         figures[f"{key}_s"] = round(result["seconds"], 3)
         figures[f"{key}_peak_mb"] = round(result["peak_mb"], 1)
     figures["export_peak_mb"] = figures.pop("export_peak_mb")
-    figures.update(imports.measure(args.items, progress=print))
+    if not args.skip_imports:
+        figures.update(imports.measure(args.items, progress=print))
     figures.update(pages.measure(args.requests))
 
     _table(figures)
