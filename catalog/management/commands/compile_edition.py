@@ -3,7 +3,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from approvals.models import Jurisdiction, PolicyDocument
+from approvals.management.arguments import date_argument, document_argument, jurisdiction_argument
 from catalog.publishing import edition_compile
 
 
@@ -21,18 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--document", default=None, help="依据文件文号，例如 朔政发〔2024〕3号")
 
     def handle(self, *args, slug, title, date, jurisdiction, document, **options):
-        try:
-            on = datetime.date.fromisoformat(date) if date else datetime.date.today()
-        except ValueError:
-            raise CommandError(f"日期“{date}”不是 YYYY-MM-DD 格式。") from None
-        place = Jurisdiction.objects.filter(code=jurisdiction).first()
-        if place is None:
-            raise CommandError(f"没有代码为“{jurisdiction}”的辖区。")
-        basis = None
-        if document:
-            basis = PolicyDocument.objects.filter(number=document).first()
-            if basis is None:
-                raise CommandError(f"没有文号为“{document}”的政策文件，请先在管理后台添加。")
+        on = date_argument(date, default=datetime.date.today())
+        place = jurisdiction_argument(jurisdiction)
+        basis = document_argument(document)
         try:
             edition = edition_compile(slug=slug, title=title, jurisdiction=place, on=on, document=basis)
         except ValidationError as error:

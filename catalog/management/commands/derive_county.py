@@ -1,9 +1,7 @@
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from approvals.models import Jurisdiction, PolicyDocument
+from approvals.management.arguments import date_argument, document_argument, jurisdiction_argument
 from catalog.counties import county_derive
 
 
@@ -19,16 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--date", default=None, help="划转生效日期 YYYY-MM-DD，不清楚可不填")
 
     def handle(self, *args, county, document, date, **options):
-        place = Jurisdiction.objects.filter(code=county).first()
-        if place is None:
-            raise CommandError(f"没有代码为“{county}”的辖区。")
-        basis = PolicyDocument.objects.filter(number=document).first() if document else None
-        if document and basis is None:
-            raise CommandError(f"没有文号为“{document}”的政策文件。")
-        try:
-            on = datetime.date.fromisoformat(date) if date else None
-        except ValueError:
-            raise CommandError(f"日期“{date}”不是 YYYY-MM-DD 格式。") from None
+        place = jurisdiction_argument(county)
+        basis = document_argument(document)
+        on = date_argument(date)
         try:
             created = county_derive(county=place, document=basis, effective_on=on)
         except ValidationError as error:

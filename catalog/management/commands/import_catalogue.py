@@ -1,9 +1,7 @@
-import datetime
-
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from approvals.models import Jurisdiction, PolicyDocument
+from approvals.management.arguments import date_argument, document_argument, jurisdiction_argument
 from catalog.imports.official import import_official
 from catalog.imports.workbook import ImportRefused
 
@@ -26,20 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只检查并列出调整，不写入")
 
     def handle(self, *args, file, edition, title, jurisdiction, document, date, dry_run, **options):
-        place = None
-        if jurisdiction:
-            place = Jurisdiction.objects.filter(code=jurisdiction).first()
-            if place is None:
-                raise CommandError(f"没有代码为“{jurisdiction}”的辖区。")
-        basis = None
-        if document:
-            basis = PolicyDocument.objects.filter(number=document).first()
-            if basis is None:
-                raise CommandError(f"没有文号为“{document}”的政策文件，请先在管理后台登记。")
-        try:
-            on = datetime.date.fromisoformat(date) if date else None
-        except ValueError:
-            raise CommandError(f"日期“{date}”不是 YYYY-MM-DD 格式。") from None
+        place = jurisdiction_argument(jurisdiction)
+        basis = document_argument(document)
+        on = date_argument(date)
         try:
             report = import_official(
                 file,
