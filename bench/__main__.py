@@ -47,7 +47,8 @@ def main() -> None:
     print(f"== 数据库 {args.db}：{url}")
     call_command("migrate", verbosity=0)
     if args.reuse and _generated() == args.items:
-        imports.forget()
+        if not args.skip_imports:
+            imports.forget()
         print(f"== 沿用已生成的 {args.items} 个事项")
     else:
         call_command("flush", interactive=False, verbosity=0)
