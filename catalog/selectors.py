@@ -192,7 +192,12 @@ def item_detail(code: str) -> ApprovalItem | None:
 def editions_listing(item: ApprovalItem) -> list[tuple[Edition, Iterable[Entry]]]:
     """The published editions that print the item (or one of its sub-items), with their rows."""
     rows = (
-        Entry.objects.filter(Q(item=item) | Q(item__parent=item), edition__status=Edition.Status.PUBLISHED)
+        # item_id IN (the item and its sub-items) uses the (item, edition) index; "item = x OR
+        # item.parent = x" made PostgreSQL scan every entry (340 ms at 100,000 items).
+        Entry.objects.filter(
+            item_id__in=[item.pk, *(child.pk for child in item.children.all())],
+            edition__status=Edition.Status.PUBLISHED,
+        )
         .select_related("edition")
         .order_by("-edition__published_on", "section", "row")
     )
