@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import connection, models
-from django.db.models import BooleanField, F, Func, OuterRef, Q, Subquery, TextField, Value
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import Contains
+from django.db.models import BooleanField, F, Func, OuterRef, Q, Subquery, Value
 
 from approvals.search import term_key, tsquery
 
@@ -55,25 +53,20 @@ class ApprovalItemQuerySet(models.QuerySet):
         )
         return Subquery(last)
 
-    def matching(self, term: str) -> ApprovalItemQuerySet:
-        """Items whose name contains the term, compared by `approvals.search.search_key`."""
+    def search(self, term: str) -> ApprovalItemQuerySet:
+        """Main items whose name or one of whose sub-items' names contains the term.
+
+        Compared by `approvals.search.search_key` on both sides; `search_text` holds the keys
+        (database triggers keep it). An empty term matches every main item.
+        """
         key = term_key(term)
         if not key:
-            return self
-        exact = Contains(SearchKey("name"), Value(key))
+            return self.main_items()
+        items = self.filter(parent__isnull=True, search_text__contains=key)
         if connection.vendor == "postgresql":
-            # BigramMatch is served by the GIN index; `exact` then removes its false positives.
-            return self.filter(BigramMatch("name", tsquery(key)), exact)
-        return self.filter(exact)  # SQLite: the same key from the same Python function, scanned
-
-    def search(self, term: str) -> ApprovalItemQuerySet:
-        """Main items matching the term by their own name or by the name of one of their sub-items."""
-        if not term_key(term):
-            return self
-        from approvals.models import ApprovalItem
-
-        hits = ApprovalItem.objects.matching(term).values(main=Coalesce("parent_id", "id"))
-        return self.filter(pk__in=hits)
+            # The partial GIN index serves BigramMatch; `contains` then removes its false positives.
+            items = items.filter(BigramMatch("search_text", tsquery(key)))
+        return items
 
     def with_table_cells(self) -> ApprovalItemQuerySet:
         """Everything needed to print an item's row, in a fixed number of queries."""
@@ -82,15 +75,8 @@ class ApprovalItemQuerySet(models.QuerySet):
         )
 
 
-class SearchKey(Func):
-    """approvals_search_key(name): a migration creates it on PostgreSQL, config/sqlite on SQLite."""
-
-    function = "approvals_search_key"
-    output_field = TextField()
-
-
 class BigramMatch(Func):
-    """The key's character pairs contain all of the query's (PostgreSQL, GIN-indexed)."""
+    """The text's character pairs contain all of the query's (PostgreSQL, GIN-indexed by migration 0005)."""
 
     output_field = BooleanField()
 
@@ -100,5 +86,5 @@ class BigramMatch(Func):
     def as_sql(self, compiler, connection, **extra_context):
         name_sql, name_params = compiler.compile(self.source_expressions[0])
         query_sql, query_params = compiler.compile(self.source_expressions[1])
-        sql = f"approvals_bigrams(approvals_search_key({name_sql})) @@ ({query_sql})::tsquery"
+        sql = f"approvals_bigrams({name_sql}) @@ ({query_sql})::tsquery"
         return sql, [*name_params, *query_params]

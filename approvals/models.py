@@ -139,6 +139,11 @@ class ItemStatus(models.TextChoices):
     DEVOLVED = "devolved", _("已下放实施")
 
 
+# What the public catalogue lists: the main items at the bureau or returned to their department.
+PUBLIC_STATUSES = (ItemStatus.BUREAU, ItemStatus.RETURNED)
+PUBLIC_MAIN = models.Q(parent__isnull=True, status__in=PUBLIC_STATUSES)
+
+
 class ApprovalItem(models.Model):
     jurisdiction = models.ForeignKey(
         Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="items"
@@ -216,18 +221,28 @@ class ApprovalItem(models.Model):
     fees = models.CharField(_("收费"), max_length=200, blank=True)
     legal_basis = models.TextField(_("设定依据"), blank=True)
 
+    # Written by database triggers only (migration 0005): the search key of the name, and for a main
+    # item its sub-items' keys after it, one per line. Search reads this one column, so a main item and
+    # its sub-items are found with one indexed condition on one table.
+    search_text = models.TextField(_("检索文本"), default="", editable=False)
+
     version = IntegerVersionField(help_text=_("乐观锁版本号：两人同时修改时拒绝后保存的过期表单。"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     objects = ApprovalItemQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("事项历史"), excluded_fields=["version", "updated_at"])
+    history = HistoricalRecords(verbose_name=_("事项历史"), excluded_fields=["version", "updated_at", "search_text"])
 
     class Meta:
         verbose_name = _("审批事项")
         verbose_name_plural = _("审批事项")
         ordering = ["code"]
-        indexes = [models.Index(fields=["jurisdiction", "status"], name="item_jurisdiction_status")]
+        indexes = [
+            # The public list's order (status, code) over the main items it shows, in one jurisdiction or all.
+            models.Index(fields=["jurisdiction", "status", "code"], condition=PUBLIC_MAIN, name="item_public_by_place"),
+            models.Index(fields=["status", "code"], condition=PUBLIC_MAIN, name="item_public"),
+            models.Index(fields=["jurisdiction", "status"], name="item_jurisdiction_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from approvals.models import (
+    PUBLIC_STATUSES,
     ApprovalItem,
     Department,
     ItemDepartment,
@@ -21,18 +23,27 @@ from approvals.models import (
 )
 from catalog.models import Edition, Entry
 
-PUBLIC_STATUSES = (ItemStatus.BUREAU, ItemStatus.RETURNED)
 CHOICES_SECONDS = 300  # filter choices change when a clerk adds a department or a document: rarely
 
 
 def default_jurisdiction() -> Jurisdiction:
-    """The jurisdiction the public pages show unless asked for another (cached: it never changes)."""
-    key = f"catalog:jurisdiction:{settings.DEFAULT_JURISDICTION}"
-    jurisdiction = cache.get(key)
+    """The jurisdiction the public pages show unless asked for another."""
+    jurisdiction = jurisdiction_by_code(settings.DEFAULT_JURISDICTION)
     if jurisdiction is None:
-        jurisdiction = Jurisdiction.objects.get(code=settings.DEFAULT_JURISDICTION)
-        cache.set(key, jurisdiction, 300)
+        raise Jurisdiction.DoesNotExist(settings.DEFAULT_JURISDICTION)
     return jurisdiction
+
+
+def jurisdiction_by_code(code: str) -> Jurisdiction | None:
+    """The jurisdiction of that code, or None; cached for a few minutes (jurisdictions hardly change)."""
+    if not re.fullmatch(r"[\w-]{1,40}", code):
+        return None
+    key = f"catalog:jurisdiction:{code}"
+    found = cache.get(key)
+    if found is None:
+        found = Jurisdiction.objects.filter(code=code).first() or False  # False: cached "no such code"
+        cache.set(key, found, CHOICES_SECONDS)
+    return found or None
 
 
 def public_items(jurisdiction: Jurisdiction | None) -> QuerySet[ApprovalItem]:

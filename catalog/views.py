@@ -17,6 +17,7 @@ from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.exports import formats
 from catalog.filters import ItemFilter
 from catalog.models import Edition
+from catalog.paging import EXACT_UP_TO, list_page
 from catalog.tables import Row, Section, Table, edition_table, item_rows
 
 ALL = "all"  # the jurisdiction filter's value for every jurisdiction at once
@@ -30,7 +31,7 @@ def _jurisdiction(request: HttpRequest) -> tuple[Jurisdiction | None, bool]:
     if code == ALL:
         return None, False
     if code:
-        found = Jurisdiction.objects.filter(code=code[:40]).first()
+        found = selectors.jurisdiction_by_code(code[:40])
         if found is not None:
             return found, False
     return selectors.default_jurisdiction(), bool(code)
@@ -58,21 +59,29 @@ def _without(request: HttpRequest, name: str) -> str:
 
 def index(request: HttpRequest) -> HttpResponse:
     filterset, jurisdiction, unknown_place = _filtered(request)
-    page = Paginator(filterset.qs, _per_page(request)).get_page(request.GET.get("page"))
-    items = selectors.attach_rows(list(page.object_list))
+    chips = filterset.active()
+    summary = selectors.summary(jurisdiction)
+
+    def total() -> int | None:
+        # Unfiltered, the list is what the summary counts (cached): exact at no cost.
+        return None if chips else summary.at_bureau + summary.returned
+
+    page = list_page(filterset.qs, request.GET.get("page"), _per_page(request), total=total)
+    items = selectors.attach_rows(page.items)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "jurisdiction": jurisdiction,
-        "summary": selectors.summary(jurisdiction),
+        "summary": summary,
         "filter": filterset,
         "page": page,
         "items": items,
-        "chips": [(label, value, _without(request, name)) for name, label, value in filterset.active()],
+        "chips": [(label, value, _without(request, name)) for name, label, value in chips],
         "ignored": filterset.ignored() + ([_("辖区")] if unknown_place else []),
         "query": query.urlencode(),
         "jurisdictions": selectors.filter_choices(jurisdiction)["jurisdictions"],
         "all_jurisdictions": ALL,
+        "exact_up_to": EXACT_UP_TO,
     }
     return render(request, "catalog/index.html", context)
 

@@ -30,7 +30,7 @@ def test_the_catalogue_shows_the_counts_of_the_2022_edition(client):
     summary = response.context["summary"]
     assert (summary.at_bureau, summary.returned) == (213, 90)
     assert summary.rows_by_type == [("行政许可", 172), ("其他行政权力", 40), ("行政确认", 8)]
-    assert response.context["page"].paginator.count == 303
+    assert response.context["page"].count == 303
     page = response.content.decode()
     assert "213" in page and "项由审批服务管理局实施" in page
 
@@ -88,7 +88,7 @@ def test_chinese_punctuation_in_the_term_does_not_matter(client):
     ],
 )
 def test_each_filter_narrows_the_list(client, params, count):
-    assert client.get("/", params).context["page"].paginator.count == count
+    assert client.get("/", params).context["page"].count == count
 
 
 def test_active_filters_are_shown_and_removable(client):
@@ -138,7 +138,7 @@ def test_unknown_filter_values_are_named_as_ignored(client):
 def test_percent_and_underscore_match_literally(client):
     ApprovalItem.objects.filter(code="SZ-0001").update(name="招标方案核准100%_测试")
     assert _names(client.get("/", {"q": "100%_"})) == ["招标方案核准100%_测试"]
-    assert client.get("/", {"q": "%"}).context["page"].paginator.count == 1
+    assert client.get("/", {"q": "%"}).context["page"].count == 1
 
 
 def test_markup_from_the_database_is_escaped(client):
@@ -257,8 +257,8 @@ def test_all_jurisdictions_can_be_listed_at_once(client):
     county_derive(county=Jurisdiction.objects.get(code="shuocheng"))
     city = client.get("/")
     every = client.get("/", {"jurisdiction": "all", "q": "招标方案核准"})
-    assert city.context["page"].paginator.count == 303
+    assert city.context["page"].count == 303
     assert [(i.code, i.number) for i in every.context["items"]] == [("SC-0001", None), ("SZ-0001", 1)]
     assert every.context["summary"].at_bureau == 213 * 2
     shuocheng = client.get("/", {"jurisdiction": "shuocheng"})
-    assert shuocheng.context["page"].paginator.count == 213
+    assert shuocheng.context["page"].count == 213

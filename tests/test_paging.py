@@ -1,0 +1,105 @@
+"""Pages of the public list: the same rows as a plain paginator, exact counts up to a size, estimates beyond."""
+
+import pytest
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import connection
+
+from approvals.models import ApprovalItem, Jurisdiction
+from catalog import paging
+from catalog.paging import Count, list_page
+from catalog.selectors import public_items
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _city():
+    return Jurisdiction.objects.get(code="shuozhou")
+
+
+def _codes(items) -> list[str]:
+    return [item.code for item in items]
+
+
+@pytest.mark.parametrize("term", ["", "许可", "审批", "危险货物", "不存在的事项名称"])
+@pytest.mark.parametrize("exact_up_to", [1000, 30])
+def test_every_page_holds_the_rows_a_plain_paginator_gives(monkeypatch, term, exact_up_to):
+    """Whether counted exactly or not, page n shows the same items in the same order."""
+    monkeypatch.setattr(paging, "EXACT_UP_TO", exact_up_to)
+    items = public_items(_city()).search(term)
+    reference = Paginator(items, 20)
+    for number in reference.page_range:
+        page = list_page(items, number, 20)
+        assert _codes(page.items) == _codes(reference.page(number).object_list), (term, number)
+        assert page.has_next == reference.page(number).has_next()
+    if reference.count <= exact_up_to:
+        assert (page.count, page.count_kind, page.num_pages) == (reference.count, Count.EXACT, reference.num_pages)
+    else:
+        assert page.count_kind in (Count.ESTIMATE, Count.MORE_THAN) and page.num_pages is None
+        assert page.count > exact_up_to or page.count_kind == Count.MORE_THAN
+
+
+def test_an_out_of_range_page_shows_the_last_one_when_the_count_is_exact():
+    items = public_items(_city()).search("许可")
+    page = list_page(items, 99, 20)
+    assert (page.count, page.number, len(page.items), page.has_next) == (64, 4, 4, False)
+    assert list_page(items, "abc", 20).number == 1
+
+
+def test_a_large_result_says_it_is_an_estimate_or_a_lower_bound(client, monkeypatch):
+    monkeypatch.setattr(paging, "EXACT_UP_TO", 30)
+    response = client.get("/", {"q": "许可"})
+    page = response.context["page"]
+    text = response.content.decode()
+    if connection.vendor == "postgresql" and page.count_kind == Count.ESTIMATE:
+        assert f"约 {page.count} 项（结果较多，此为估计数），第 1 页" in text
+    else:
+        assert page.count_kind == Count.MORE_THAN
+        assert "超过 30 项（结果较多，未逐一清点），第 1 页" in text
+    assert "/ " not in text.split('role="status">')[1].split("</p>")[0]  # no total of pages to promise
+    assert 'rel="next"' in text and 'rel="prev"' not in text
+
+    beyond = client.get("/", {"q": "许可", "page": 40}).content.decode()
+    assert "第 40 页没有事项。" in beyond and "回到第一页" in beyond
+
+
+def test_the_unfiltered_list_keeps_its_exact_count_from_the_summary(client, monkeypatch):
+    monkeypatch.setattr(paging, "EXACT_UP_TO", 30)
+    response = client.get("/")
+    page = response.context["page"]
+    assert (page.count, page.count_kind, page.num_pages) == (303, Count.EXACT, 16)
+    assert "共 303 项，第 1 / 16 页" in response.content.decode()
+    last = client.get("/", {"page": 99}).context["page"]
+    assert (last.number, len(last.items)) == (16, 3)
+
+
+@pytest.mark.parametrize("params", [{"q": "许可"}, {"q": "审批", "section": "transferred"}, {"item_type": "licensing"}])
+@pytest.mark.parametrize("exact_up_to", [1000, 30])
+@pytest.mark.parametrize("per_page", [10, 100])
+def test_a_list_page_runs_at_most_six_queries(
+    client, monkeypatch, django_assert_max_num_queries, params, exact_up_to, per_page
+):
+    monkeypatch.setattr(paging, "EXACT_UP_TO", exact_up_to)
+    for jurisdiction in ("shuozhou", "all"):
+        client.get("/", {"jurisdiction": jurisdiction})  # the caches a running server has warm
+        with django_assert_max_num_queries(6):
+            response = client.get("/", {**params, "jurisdiction": jurisdiction, "per_page": per_page, "page": 2})
+        assert response.status_code == 200
+        assert response.context["items"] or per_page == 100, params
+
+
+def test_the_estimate_is_the_planners_on_postgresql(postgres):
+    from django.db import connection as db
+
+    with db.cursor() as cursor:
+        cursor.execute("ANALYZE approvals_approvalitem")
+    items = ApprovalItem.objects.main_items().search("许可")
+    estimate = paging.estimated_count(items)
+    assert estimate is not None and 1 <= estimate <= ApprovalItem.objects.count()
