@@ -46,6 +46,12 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+    # Production settings, as a deployed server runs: no debug machinery, hashed static files.
+    os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + os.urandom(16).hex())
+    os.environ.setdefault("DJANGO_SSL_REDIRECT", "0")
+    os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+    os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
     import django
 
     django.setup()
@@ -56,6 +62,7 @@ def main() -> None:
 
     print(f"== 数据库 {args.db}：{url}")
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # the pages link hashed static files
     if args.reuse and _generated() == args.items:
         imports.forget()  # an earlier run's imported items: the pages and the imports see exactly N
         print(f"== 沿用已生成的 {args.items} 个事项")

@@ -5,11 +5,32 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, ItemType, Jurisdiction
 from approvals.search import MAX_TERM
 from catalog.selectors import batch_filter, filter_choices
+
+
+class QuickSelect(forms.Select):
+    """A <select> written directly instead of through the widget templates.
+
+    The list page draws five on every request; the template path took a fifth of the page's time.
+    Plain (value, label) choices only.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        chosen = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((v, " selected" if str(v) in chosen else "", label) for v, label in self.choices),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
 
 
 class ItemFilter(django_filters.FilterSet):
@@ -20,6 +41,7 @@ class ItemFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("输入事项名称中的字词"), "maxlength": 200}),
     )
     section = django_filters.ChoiceFilter(
+        widget=QuickSelect,
         method="filter_section",
         label=_("部分"),
         empty_label=_("全部"),
@@ -27,9 +49,14 @@ class ItemFilter(django_filters.FilterSet):
         help_text=_("第一部分是由审批服务管理局实施的事项，第二部分是退回原行业主管部门实施的事项。"),
     )
     department = django_filters.ChoiceFilter(
-        method="filter_department", label=_("划转部门"), empty_label=_("全部"), help_text=_("事项原属的行业主管部门。")
+        widget=QuickSelect,
+        method="filter_department",
+        label=_("划转部门"),
+        empty_label=_("全部"),
+        help_text=_("事项原属的行业主管部门。"),
     )
     item_type = django_filters.ChoiceFilter(
+        widget=QuickSelect,
         field_name="item_type",
         label=_("事项类型"),
         empty_label=_("全部"),
@@ -37,9 +64,14 @@ class ItemFilter(django_filters.FilterSet):
         help_text=_("国家规定的行政权力类型。"),
     )
     batch = django_filters.ChoiceFilter(
-        method="filter_batch", label=_("划转批次"), empty_label=_("全部"), help_text=_("事项划入审批服务管理局的批次。")
+        widget=QuickSelect,
+        method="filter_batch",
+        label=_("划转批次"),
+        empty_label=_("全部"),
+        help_text=_("事项划入审批服务管理局的批次。"),
     )
     base = django_filters.ChoiceFilter(
+        widget=QuickSelect,
         method="filter_base",
         label=_("基本目录"),
         empty_label=_("全部"),

@@ -22,6 +22,8 @@ from django.db.models import QuerySet
 from approvals.models import ApprovalItem
 
 EXACT_UP_TO = 1000
+# An estimate this far above EXACT_UP_TO is not worth checking: the matches are too many to count cheaply.
+TRUST_ESTIMATE_ABOVE = 4 * EXACT_UP_TO
 
 
 class Count(StrEnum):
@@ -73,35 +75,57 @@ def list_page(
     per_page: int,
     *,
     total: Callable[[], int | None] = lambda: None,
+    estimate: Callable[[], int | None] | None = None,
 ) -> ListPage:
-    """The page `number` (1-based, out-of-range values clamped) of `items` in their own order.
+    """The page `number` (1-based; out of range: the last page when the count is exact) of `items`.
 
-    Two queries up to EXACT_UP_TO items. Beyond, `total()` may give the exact count cheaply (the
-    unfiltered list: the cached summary); otherwise the planner's estimate is taken (one query), and
-    one query reads the page.
+    At most three queries:
+    - `total()` may know the exact count at no cost (the unfiltered list: the cached summary);
+    - else, on PostgreSQL, the planner's estimate (`estimate()`, by default `estimated_count(items)`):
+      far above EXACT_UP_TO, it is the count shown;
+    - else the ids of up to EXACT_UP_TO + 1 matches: up to EXACT_UP_TO they are the exact count
+      and the page is cut from them; beyond, the count is the estimate or "more than";
+    then one query reads the page's rows.
     """
     number = _number(number)
-    ordering = items.query.order_by
-    probe = list(items.order_by().values_list("pk", flat=True)[: EXACT_UP_TO + 1])
-    if len(probe) <= EXACT_UP_TO:
-        pages = max(1, math.ceil(len(probe) / per_page))
-        number = min(number, pages)
-        start = (number - 1) * per_page
-        # Ordered by the database, as the list is, from the ids alone: the search is not repeated.
-        rows = ApprovalItem.objects.filter(pk__in=probe).select_related(*_related(items))
-        rows = rows.order_by(*ordering) if ordering else rows
-        page = list(rows[start : start + per_page])
-        return ListPage(page, number, per_page, len(probe), Count.EXACT, number < pages)
+    ordering = list(items.query.order_by) or list(ApprovalItem._meta.ordering)
+    if not all(isinstance(name, str) and name.isidentifier() for name in ordering):
+        raise ValueError(f"list_page sorts by plain ascending fields, not {ordering!r}")
     count, kind = total(), Count.EXACT
     if count is None:
-        count, kind = estimated_count(items) or 0, Count.ESTIMATE
-        if count <= EXACT_UP_TO:
-            count, kind = EXACT_UP_TO, Count.MORE_THAN
-    else:
+        estimate = estimate() if estimate is not None else estimated_count(items)
+        if estimate is not None and estimate > TRUST_ESTIMATE_ABOVE:
+            count, kind = estimate, Count.ESTIMATE
+        else:
+            probe = list(items.order_by().values_list("pk", *ordering)[: EXACT_UP_TO + 1])
+            if len(probe) <= EXACT_UP_TO:
+                return _cut(items, probe, number, per_page)
+            count, kind = (
+                (estimate, Count.ESTIMATE) if (estimate or 0) > EXACT_UP_TO else (EXACT_UP_TO, Count.MORE_THAN)
+            )
+    if kind == Count.EXACT:
         number = min(number, max(1, math.ceil(count / per_page)))
     start = (number - 1) * per_page
-    page = list(items[start : start + per_page + 1])  # one more row tells whether a next page exists
+    # The page's ids first, in a subquery, and only then their related rows: the planner, expecting
+    # few matches for a term of several pairs, would otherwise join all 2,983 matches of 建设工程
+    # before sorting (48 ms instead of 6). One more row tells whether a next page exists.
+    ids = items.values("pk")[start : start + per_page + 1]
+    page = list(_rows(items).filter(pk__in=ids).order_by(*ordering))
     return ListPage(page[:per_page], number, per_page, count, kind, len(page) > per_page)
+
+
+def _cut(items: QuerySet[ApprovalItem], probe: list[tuple], number: int, per_page: int) -> ListPage:
+    """The page from the (pk, *ordering) rows of every match: the count is exact."""
+    pages = max(1, math.ceil(len(probe) / per_page))
+    number = min(number, pages)
+    start = (number - 1) * per_page
+    # Sorted here: asked to sort a few ids, PostgreSQL may walk the whole list's index for them
+    # (20 ms for one county's 780 items). The list sorts by status and code, plain ASCII, which
+    # Python orders as the database does (tests compare the pages with the database's).
+    probe.sort(key=lambda row: row[1:])
+    ids = [row[0] for row in probe[start : start + per_page]]
+    found = _rows(items).filter(pk__in=ids).in_bulk()
+    return ListPage([found[pk] for pk in ids], number, per_page, len(probe), Count.EXACT, number < pages)
 
 
 def estimated_count(items: QuerySet[ApprovalItem]) -> int | None:
@@ -126,6 +150,13 @@ def _number(value: str | int | None) -> int:
         return max(1, int(value or 1))
     except (TypeError, ValueError):
         return 1
+
+
+def _rows(items: QuerySet[ApprovalItem]) -> QuerySet[ApprovalItem]:
+    """A fresh queryset (no search condition) that loads rows as `items` does: related rows, deferred fields."""
+    rows = ApprovalItem.objects.select_related(*_related(items))
+    rows.query.deferred_loading = items.query.deferred_loading
+    return rows
 
 
 def _related(items: QuerySet) -> list[str]:

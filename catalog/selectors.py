@@ -55,7 +55,7 @@ def public_items(jurisdiction: Jurisdiction | None) -> QuerySet[ApprovalItem]:
     items = ApprovalItem.objects.main_items().filter(status__in=PUBLIC_STATUSES)
     if jurisdiction is not None:
         items = items.filter(jurisdiction=jurisdiction)
-    return items.select_related("intake__document", "jurisdiction").order_by("status", "code")
+    return items.select_related("intake__document", "jurisdiction").for_lists().order_by("status", "code")
 
 
 def latest_editions() -> dict[int | None, int]:
@@ -75,27 +75,37 @@ def attach_rows(items: list[ApprovalItem]) -> list[ApprovalItem]:
     """Load the sub-items, every department and the 序号 of a page of main items.
 
     Three queries whatever the page size. `number` is the item's 序号 in the latest published
-    edition of its jurisdiction, or None when that edition does not list it.
+    edition of its jurisdiction, or None when that edition does not list it; `type_label` and
+    `status_label` are the displayed type and status.
     """
     ids = [item.pk for item in items]
     children = defaultdict(list)
     if ids:
-        for child in ApprovalItem.objects.filter(parent_id__in=ids).order_by("position", "pk"):
+        for child in ApprovalItem.objects.filter(parent_id__in=ids).for_lists().order_by("position", "pk"):
             children[child.parent_id].append(child)
     everyone = items + [child for group in children.values() for child in group]
     links = defaultdict(list)
     if everyone:
-        for link in ItemDepartment.objects.filter(item_id__in=[i.pk for i in everyone]).select_related("department"):
+        # No ORDER BY: the model's ("item", "position") joins every item for its code; sorted below.
+        links_query = ItemDepartment.objects.filter(item_id__in=[i.pk for i in everyone]).order_by()
+        for link in links_query.select_related("department"):
             links[link.item_id].append(link)
     for item in everyone:
         item._prefetched_objects_cache = {
             **getattr(item, "_prefetched_objects_cache", {}),
             "department_links": sorted(links[item.pk], key=lambda link: link.position),
         }
+    # The labels once per page: get_FOO_display() hashes every lazy label of the choices on each call.
+    types, statuses = _labels(ItemType.choices), _labels(ItemStatus.choices)
     for item in items:
         item._prefetched_objects_cache["children"] = children[item.pk]
+        item.type_label, item.status_label = types.get(item.item_type, ""), statuses.get(item.status, "")
     _attach_numbers(items, children)
     return items
+
+
+def _labels(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
 
 
 def _attach_numbers(items: list[ApprovalItem], children: dict[int, list[ApprovalItem]]) -> None:
@@ -163,7 +173,18 @@ def filter_choices(jurisdiction: Jurisdiction | None) -> dict:
 
 
 def batch_choices() -> list[tuple[str, str]]:
-    """Stable filter values for the transfer batches: first, second, … by date, and accepted (承接)."""
+    """Stable filter values for the transfer batches: first, second, … by date, and accepted (承接).
+
+    Cached for a few minutes: every list page filtered by batch asks.
+    """
+    choices = cache.get("catalog:batches")
+    if choices is None:
+        choices = _batch_choices()
+        cache.set("catalog:batches", choices, CHOICES_SECONDS)
+    return choices
+
+
+def _batch_choices() -> list[tuple[str, str]]:
     # Unknown dates count as the oldest, on every database (PostgreSQL would sort NULL last).
     documents = PolicyDocument.objects.exclude(batch_label="").order_by(F("issued_on").asc(nulls_first=True), "number")
     slugs = ["first", "second", "third", "fourth", "fifth"]

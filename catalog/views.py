@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import tempfile
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from approvals.alignment import CATEGORIES as ALIGNMENT_CATEGORIES
@@ -16,8 +18,9 @@ from catalog import selectors, stats
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.exports import formats
 from catalog.filters import ItemFilter
+from catalog.listing import list_rows
 from catalog.models import Edition
-from catalog.paging import EXACT_UP_TO, list_page
+from catalog.paging import EXACT_UP_TO, estimated_count, list_page
 from catalog.tables import Row, Section, Table, edition_table, item_rows
 
 ALL = "all"  # the jurisdiction filter's value for every jurisdiction at once
@@ -50,6 +53,23 @@ def _filtered(request: HttpRequest) -> tuple[ItemFilter, Jurisdiction | None, bo
     return ItemFilter(request.GET or None, queryset=items, jurisdiction=jurisdiction), jurisdiction, unknown
 
 
+def _options(choices: list[tuple[str, str]], selected: str | None) -> str:
+    """<option>s of a long list (a province has 128 jurisdictions), written once per choice a few minutes."""
+    key = f"catalog:options:{hash(tuple(choices))}:{selected}"
+    html = cache.get(key)
+    if html is None:
+        rows = ((code, " selected" if code == selected else "", name) for code, name in choices)
+        html = format_html_join("", '<option value="{}"{}>{}</option>', rows)
+        cache.set(key, html, selectors.CHOICES_SECONDS)
+    return html
+
+
+def _without_term(request: HttpRequest):
+    data = request.GET.copy()
+    data.pop("q", None)
+    return data
+
+
 def _without(request: HttpRequest, name: str) -> str:
     query = request.GET.copy()
     query.pop(name, None)
@@ -66,7 +86,13 @@ def index(request: HttpRequest) -> HttpResponse:
         # Unfiltered, the list is what the summary counts (cached): exact at no cost.
         return None if chips else summary.at_bureau + summary.returned
 
-    page = list_page(filterset.qs, request.GET.get("page"), _per_page(request), total=total)
+    def estimate() -> int | None:
+        # Without the exact substring test, which the planner would count a second time.
+        term = filterset.form.cleaned_data.get("q") or ""
+        unsearched = ItemFilter(_without_term(request), queryset=filterset.queryset, jurisdiction=jurisdiction)
+        return estimated_count(unsearched.qs.search_candidates(term))
+
+    page = list_page(filterset.qs, request.GET.get("page"), _per_page(request), total=total, estimate=estimate)
     items = selectors.attach_rows(page.items)
     query = request.GET.copy()
     query.pop("page", None)
@@ -76,10 +102,13 @@ def index(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "items": items,
+        "rows": list_rows(items),
         "chips": [(label, value, _without(request, name)) for name, label, value in chips],
         "ignored": filterset.ignored() + ([_("辖区")] if unknown_place else []),
         "query": query.urlencode(),
-        "jurisdictions": selectors.filter_choices(jurisdiction)["jurisdictions"],
+        "jurisdiction_options": _options(
+            selectors.filter_choices(jurisdiction)["jurisdictions"], jurisdiction.code if jurisdiction else None
+        ),
         "all_jurisdictions": ALL,
         "exact_up_to": EXACT_UP_TO,
     }

@@ -115,6 +115,11 @@ else:
             "NAME": BASE_DIR / "db.sqlite3",
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Pages run queries of a few milliseconds, where starting parallel workers costs more than it
+    # saves (a search for 变更 over 100,000 items: 10.9 ms with two workers, 3.6 ms without).
+    workers = envint("DB_PARALLEL_WORKERS", "0")
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c max_parallel_workers_per_gather={workers}"
 if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "config.sqlite"):
     # Django's SQLite backend plus the search function PostgreSQL gets from a migration.
     DATABASES["default"]["ENGINE"] = "config.sqlite"

@@ -103,3 +103,17 @@ def test_the_estimate_is_the_planners_on_postgresql(postgres):
     items = ApprovalItem.objects.main_items().search("许可")
     estimate = paging.estimated_count(items)
     assert estimate is not None and 1 <= estimate <= ApprovalItem.objects.count()
+
+
+def test_an_estimate_far_above_the_limit_is_shown_without_counting(postgres, monkeypatch, django_assert_num_queries):
+    from django.db import connection as db
+
+    with db.cursor() as cursor:
+        cursor.execute("ANALYZE approvals_approvalitem")
+    monkeypatch.setattr(paging, "TRUST_ESTIMATE_ABOVE", 0)
+    items = public_items(_city()).search("许可")
+    reference = Paginator(items, 20)
+    with django_assert_num_queries(2):  # the estimate, the page: no probe of the matches
+        page = list_page(items, 2, 20)
+    assert page.count_kind == Count.ESTIMATE and page.count == paging.estimated_count(items)
+    assert _codes(page.items) == _codes(reference.page(2).object_list)
