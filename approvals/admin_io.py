@@ -10,6 +10,7 @@ import io
 
 import tablib
 import xlsxwriter
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.urls import path
@@ -82,14 +83,28 @@ class SafeXLSX(XLSX):
                                 % {"sheet": sheet.title, "row": number, "column": column}
                             )
                     dataset.append((values + [None] * len(dataset.headers))[: len(dataset.headers)])
+                    if len(dataset) > settings.ADMIN_FLAT_MAX_ROWS:
+                        raise ValueError(_too_many_rows())
                 return dataset
             raise ValueError(_("工作簿中没有数据。"))
         finally:
             book.close()
 
 
+def _too_many_rows() -> str:
+    return _(
+        "在线导入最多 %(limit)d 行，请分批导入；整张官方版式的目录请在服务器上用 manage.py import_catalogue 导入。"
+    ) % {"limit": settings.ADMIN_FLAT_MAX_ROWS}
+
+
 class SafeCSV(CSV):
     """CSV whose formula-looking cells carry a leading apostrophe (nothing removed)."""
+
+    def create_dataset(self, in_stream):
+        dataset = super().create_dataset(in_stream)
+        if len(dataset) > settings.ADMIN_FLAT_MAX_ROWS:
+            raise ValueError(_too_many_rows())
+        return dataset
 
     def export_data(self, dataset, **kwargs):
         out = io.StringIO()
@@ -108,6 +123,22 @@ class FlatImportExportMixin(ImportExportMixin):
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        # Written in memory, row by row, inside the request: a large export goes through the command.
+        if queryset.order_by().values("pk")[: settings.ADMIN_FLAT_MAX_ROWS + 1].count() > settings.ADMIN_FLAT_MAX_ROWS:
+            raise ValueError(
+                _("在线导出最多 %(limit)d 行，请先筛选；整个目录请在服务器上用 manage.py export_catalogue 导出。")
+                % {"limit": settings.ADMIN_FLAT_MAX_ROWS}
+            )
+        return super().get_export_data(file_format, request, queryset, **kwargs)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # The library names only the exception's type; our readers' ValueErrors say what is wrong, in Chinese.
+        if isinstance(e, ValueError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def get_import_data_kwargs(self, **kwargs):
         # Without this a row that fails validation is skipped while the others are saved.

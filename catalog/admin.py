@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from approvals import access
 from approvals.admin import JurisdictionScopedAdmin
 from approvals.models import Jurisdiction, PolicyDocument
-from catalog import publishing
+from catalog import downloads, publishing
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.models import Edition, Entry
 
@@ -126,6 +126,9 @@ class EditionAdmin(JurisdictionScopedAdmin):
                 self.message_user(request, "；".join(getattr(error, "messages", [str(error)])), messages.ERROR)
             else:
                 published.append(edition.slug)
+                if not downloads.writable_online(edition):
+                    note = _("“%(slug)s”较大，公众下载的文件需在服务器上运行 manage.py prepare_downloads 生成。")
+                    self.message_user(request, note % {"slug": edition.slug}, messages.WARNING)
         if published:
             self.message_user(request, _("已发布：%(slugs)s。") % {"slugs": "、".join(published)}, messages.SUCCESS)
 

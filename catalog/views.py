@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -14,14 +15,14 @@ from django.utils.translation import gettext as _
 from approvals.alignment import CATEGORIES as ALIGNMENT_CATEGORIES
 from approvals.alignment import alignment_report
 from approvals.models import ApprovalItem, Department, ItemStatus, Jurisdiction
-from catalog import selectors, stats
+from catalog import downloads, selectors, stats
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.exports import formats
 from catalog.filters import ItemFilter
 from catalog.listing import list_rows
 from catalog.models import Edition
 from catalog.paging import EXACT_UP_TO, estimated_count, list_page
-from catalog.tables import Row, Section, Table, edition_table, item_rows
+from catalog.tables import Row, Section, Table, item_rows
 
 ALL = "all"  # the jurisdiction filter's value for every jurisdiction at once
 PER_PAGE = 20
@@ -166,9 +167,21 @@ def edition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "catalog/edition.html", {"edition": edition, "page": page})
 
 
-def edition_download(request: HttpRequest, slug: str, fmt: str) -> FileResponse:
+def edition_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The file from disk; written now if small, else the page says it is being prepared (503)."""
     edition = _published(slug)
-    return _file(edition_table(edition), fmt, f"{edition.slug}.{fmt}")
+    path = downloads.prepared(edition, fmt)
+    if path is None and downloads.writable_online(edition):
+        path = downloads.prepare(edition, fmt)
+    if path is None:
+        context = {"edition": edition, "rows": edition.entries.count(), "fmt": fmt}
+        response = render(request, "catalog/download_pending.html", context, status=503)
+        response["Retry-After"] = "600"
+        return response
+    content_type = formats()[fmt][1]
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=f"{edition.slug}.{fmt}", content_type=content_type
+    )
 
 
 def edition_adjustment(request: HttpRequest, slug: str) -> HttpResponse:
@@ -209,9 +222,18 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/stats.html", {"jurisdiction": jurisdiction, "charts": stats.charts(jurisdiction)})
 
 
-def export_list(request: HttpRequest, fmt: str) -> FileResponse:
-    """The list exactly as filtered on the catalogue page, in the official layout."""
+def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The list exactly as filtered on the catalogue page, in the official layout.
+
+    Up to EXPORT_ONLINE_MAX_ROWS main items: larger lists would hold the request for seconds, and
+    the page says how to get them (narrower filters, the published editions, the command).
+    """
     filterset, jurisdiction, _unknown = _filtered(request)
+    limit = settings.EXPORT_ONLINE_MAX_ROWS
+    if filterset.qs.order_by().values("pk")[: limit + 1].count() > limit:
+        query = request.GET.copy()
+        context = {"limit": limit, "fmt": fmt, "query": query.urlencode(), "jurisdiction": jurisdiction}
+        return render(request, "catalog/export_too_large.html", context)
     title = _("%(place)s行政审批事项划转目录（筛选结果）") % {
         "place": jurisdiction.name if jurisdiction else _("全部辖区")
     }

@@ -166,6 +166,15 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(20 * 1024 * 1024))
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "200000")
 
+# Downloads written while a citizen waits stop here (about a second); larger ones are written by
+# `manage.py prepare_downloads` (published editions) or refused with advice (filtered lists).
+EXPORT_ONLINE_MAX_ROWS = envint("EXPORT_ONLINE_MAX_ROWS", "10000")
+# The admin's flat import and export (django-import-export, row by row: about 7 ms a row imported and
+# 1 ms exported at 100,000 items) stop at this many rows; the official-layout commands have no limit.
+ADMIN_FLAT_MAX_ROWS = envint("ADMIN_FLAT_MAX_ROWS", "1000")
+# Where the files of published editions are kept once written.
+DOWNLOADS_DIR = Path(os.getenv("DOWNLOADS_DIR", str(BASE_DIR / "var" / "downloads")))
+
 # The notice's own jurisdiction: public pages show it unless asked for another.
 DEFAULT_JURISDICTION = os.getenv("DEFAULT_JURISDICTION", "shuozhou")
 

@@ -88,3 +88,9 @@ def bare_staff(db) -> User:
 @pytest.fixture
 def admin_user(db) -> User:
     return _user("root", superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _downloads_dir(settings, tmp_path):
+    """Edition files are written to a folder of the test's own, never the project's var/."""
+    settings.DOWNLOADS_DIR = tmp_path / "downloads"

@@ -218,6 +218,21 @@ def test_a_formula_in_an_uploaded_file_is_refused(tmp_path):
         SafeXLSX().create_dataset(buffer.getvalue())
 
 
+@on_test_site
+def test_the_admin_shows_why_a_file_could_not_be_read(client, clerk, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(HEADERS)
+    book.active.append(["SZ-0001", "=1+1"])
+    path = tmp_path / "formula.xlsx"
+    book.save(path)
+    client.force_login(clerk)
+    with path.open("rb") as data:
+        response = client.post(
+            reverse("admin:approvals_approvalitem_import"), {"import_file": data, "format": "0", "resource": "0"}
+        )
+    assert "第 2 行第 2 列是公式，请改为直接填写的值。" in response.content.decode()
+
+
 def test_a_non_xlsx_upload_is_refused_before_parsing():
     with pytest.raises(ValueError, match="不是 Excel 工作簿"):
         SafeXLSX().create_dataset(b"a,b\n1,2\n")
@@ -227,3 +242,33 @@ def test_a_change_of_departments_alone_is_saved(clerk):
     result = _import(_dataset(("SZ-0001", {"划转部门": "市发改委、市能源局"})), clerk)
     assert not result.has_errors() and not result.has_validation_errors()
     assert ApprovalItem.objects.get(code="SZ-0001").department_text() == "市发改委、市能源局"
+
+
+@on_test_site
+@pytest.mark.parametrize("fmt, writer", [("0", SafeXLSX), ("1", SafeCSV)])
+def test_a_file_above_the_online_limit_is_refused_before_any_row_is_read(client, clerk, settings, fmt, writer):
+    settings.ADMIN_FLAT_MAX_ROWS = 2
+    client.force_login(clerk)
+    dataset = _dataset(*[(f"SZ-000{n}", {"备注": "批量"}) for n in (1, 2, 3)])
+    content = writer().export_data(dataset)
+    data = io.BytesIO(content if isinstance(content, bytes) else content.encode("utf-8"))
+    data.name = "items.xlsx" if fmt == "0" else "items.csv"
+    response = client.post(
+        reverse("admin:approvals_approvalitem_import"), {"import_file": data, "format": fmt, "resource": "0"}
+    )
+    assert "在线导入最多 2 行，请分批导入；整张官方版式的目录请在服务器上用 manage.py import_catalogue 导入。" in (
+        response.content.decode()
+    )
+    assert not ApprovalItem.objects.filter(remarks="批量").exists()
+
+
+@on_test_site
+def test_an_export_above_the_online_limit_says_how_to_get_it(client, clerk, settings):
+    settings.ADMIN_FLAT_MAX_ROWS = 10
+    client.force_login(clerk)
+    url = reverse("admin:approvals_approvalitem_export")
+    response = client.post(url, {"format": "0", "resource": "0", "itemresource_code": "on"}, follow=True)
+    assert response["Content-Type"].startswith("text/html")
+    assert "在线导出最多 10 行，请先筛选；整个目录请在服务器上用 manage.py export_catalogue 导出。" in (
+        response.content.decode()
+    )

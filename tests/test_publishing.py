@@ -163,7 +163,7 @@ def test_the_official_edition_is_read_only_in_the_admin(client, publisher):
     assert Edition.objects.get(slug="2022").title.startswith("朔州市相对集中行政许可权改革")
 
 
-def test_the_admin_compiles_a_draft_and_the_publisher_publishes_it(client, clerk, publisher, notice, city):
+def test_the_admin_compiles_a_draft_and_the_publisher_publishes_it(client, clerk, publisher, notice, city, settings):
     client.force_login(clerk)
     response = client.post(
         reverse("admin:catalog_edition_compile"),
@@ -177,8 +177,11 @@ def test_the_admin_compiles_a_draft_and_the_publisher_publishes_it(client, clerk
     action_form = client.get(changelist).context["action_form"]
     assert action_form is None or "publish" not in dict(action_form.fields["action"].choices)
     client.force_login(publisher)
-    client.post(changelist, {"action": "publish", ACTION_CHECKBOX_NAME: [str(draft.pk)]})
+    settings.EXPORT_ONLINE_MAX_ROWS = 200  # the new edition's 220 rows are too many to write online
+    response = client.post(changelist, {"action": "publish", ACTION_CHECKBOX_NAME: [str(draft.pk)]}, follow=True)
     assert Edition.objects.get(slug="2024").is_published
+    notes = [str(message) for message in response.context["messages"]]
+    assert "“2024”较大，公众下载的文件需在服务器上运行 manage.py prepare_downloads 生成。" in notes
 
 
 def test_the_admin_shows_and_downloads_the_adjustment_table(client, clerk, city, notice, adjusted, publisher):
