@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from approvals.models import ApprovalItem
 from catalog.models import Edition, Entry
@@ -19,9 +20,12 @@ SECTION2_COLUMNS = ("序号", "事项名称", "事项类型", "划转部门", "�
 COLUMNS = {1: SECTION1_COLUMNS, 2: SECTION2_COLUMNS}
 
 
-@dataclass(frozen=True)
-class Row:
-    """One printed row. Rows of one main item share its `number`; the first of them prints it."""
+class Row(NamedTuple):
+    """One printed row. Rows of one main item share its `number`; the first of them prints it.
+
+    A named tuple, not a dataclass: a province's export makes 100,000 of them, and a frozen
+    dataclass's __init__ cost 0.3 s of a 7.5 s export.
+    """
 
     number: int
     main_name: str
@@ -88,8 +92,7 @@ def _entry_rows(edition: Edition, section: int) -> Iterator[Row]:
             "number", "main_name", "sub_name", "item_type", "departments", "batch", "base", "remarks", "item__code"
         )
     )
-    for values in entries.iterator(chunk_size=2000):
-        yield Row(*values)
+    yield from map(Row._make, entries.iterator(chunk_size=2000))
 
 
 def mark_first_rows(rows: Iterable[Row]) -> Iterator[tuple[Row, bool]]:
