@@ -76,6 +76,7 @@ def list_page(
     *,
     total: Callable[[], int | None] = lambda: None,
     estimate: Callable[[], int | None] | None = None,
+    at_most: int | None = None,
 ) -> ListPage:
     """The page `number` (1-based; out of range: the last page when the count is exact) of `items`.
 
@@ -85,7 +86,8 @@ def list_page(
       far above EXACT_UP_TO, it is the count shown;
     - else the ids of up to EXACT_UP_TO + 1 matches: up to EXACT_UP_TO they are the exact count
       and the page is cut from them; beyond, the count is the estimate or "more than";
-    then one query reads the page's rows.
+    then one query reads the page's rows. `at_most`, a bound on the count (the unfiltered list's
+    size), spares the estimate where the ids cannot be too many (a city's 300 items).
     """
     number = _number(number)
     ordering = list(items.query.order_by) or list(ApprovalItem._meta.ordering)
@@ -93,7 +95,8 @@ def list_page(
         raise ValueError(f"list_page sorts by plain ascending fields, not {ordering!r}")
     count, kind = total(), Count.EXACT
     if count is None:
-        estimate = estimate() if estimate is not None else estimated_count(items)
+        small = at_most is not None and at_most <= EXACT_UP_TO
+        estimate = None if small else estimate() if estimate is not None else estimated_count(items)
         if estimate is not None and estimate > TRUST_ESTIMATE_ABOVE:
             count, kind = estimate, Count.ESTIMATE
         else:

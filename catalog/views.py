@@ -93,7 +93,10 @@ def index(request: HttpRequest) -> HttpResponse:
         unsearched = ItemFilter(_without_term(request), queryset=filterset.queryset, jurisdiction=jurisdiction)
         return estimated_count(unsearched.qs.search_candidates(term))
 
-    page = list_page(filterset.qs, request.GET.get("page"), _per_page(request), total=total, estimate=estimate)
+    bound = summary.at_bureau + summary.returned
+    page = list_page(
+        filterset.qs, request.GET.get("page"), _per_page(request), total=total, estimate=estimate, at_most=bound
+    )
     items = selectors.attach_rows(page.items)
     query = request.GET.copy()
     query.pop("page", None)
