@@ -25,16 +25,24 @@ def export_xlsx(out) -> None:
 
 
 def stream_limit(edition: Edition, out) -> None:
-    """The practical limit: the same cells, streamed with xlsxwriter constant_memory, no formats, no merges."""
+    """The practical limit: the same values streamed with xlsxwriter constant_memory, the fastest way it has.
+
+    No formats, no merges, no blank cells, and the cell writers without the public methods' argument
+    parsing (the export does the same); write_row() takes 1.2 s longer at 100,000 items.
+    """
     workbook = xlsxwriter.Workbook(str(out), {"constant_memory": True})
     sheet = workbook.add_worksheet()
+    write_number, write_string = sheet._write_number, sheet._write_string
     rows = (
         Entry.objects.filter(edition=edition)
         .order_by("section", "row")
         .values_list("number", "main_name", "sub_name", "item_type", "departments", "batch", "base", "remarks")
     )
     for index, values in enumerate(rows.iterator(chunk_size=2000)):
-        sheet.write_row(index, 0, values)
+        write_number(index, 0, values[0], None)
+        for column in range(1, 8):
+            if values[column]:
+                write_string(index, column, values[column], None)
     workbook.close()
 
 

@@ -75,3 +75,19 @@ def test_the_openapi_description_covers_the_endpoints(client):
     assert {"/api/items/", "/api/items/{code}/", "/api/departments/", "/api/editions/"} <= set(schema["paths"])
     parameters = {p["name"] for p in schema["paths"]["/api/items/"]["get"]["parameters"]}
     assert {"q", "section", "department", "item_type", "batch", "base", "jurisdiction", "page"} <= parameters
+
+
+def test_a_large_item_list_is_paged_without_an_exact_count(client, monkeypatch):
+    from catalog import paging
+
+    monkeypatch.setattr(paging, "EXACT_UP_TO", 30)
+    first = client.get("/api/items/", {"q": "许可", "page_size": 20}).json()
+    assert first["count_kind"] in ("estimate", "more_than") and first["count"] >= 30
+    assert first["previous"] is None and "page=2&" in first["next"]
+    second = client.get("/api/items/", {"q": "许可", "page_size": 20, "page": 2}).json()
+    assert second["previous"] == "http://testserver/api/items/?page_size=20&q=%E8%AE%B8%E5%8F%AF"
+    monkeypatch.setattr(paging, "EXACT_UP_TO", 1000)
+    exact = client.get("/api/items/", {"q": "许可", "page_size": 100}).json()
+    assert (exact["count"], exact["count_kind"], exact["next"]) == (64, "exact", None)
+    codes = [item["code"] for item in first["results"] + second["results"]]
+    assert codes == [item["code"] for item in exact["results"][:40]]

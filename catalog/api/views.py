@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from approvals.models import ApprovalItem, Department, ItemStatus, Transfer
 from catalog import selectors
+from catalog.api.pagination import CatalogPagination
 from catalog.api.serializers import DepartmentSerializer, EditionSerializer, ItemDetailSerializer, ItemSerializer
 from catalog.filters import ItemFilter
 from catalog.models import Edition
@@ -34,6 +35,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"
     filter_backends = [ItemFilterBackend]
     filterset_class = ItemFilter
+    pagination_class = CatalogPagination
 
     def jurisdiction(self):
         """The jurisdiction asked for by `jurisdiction` (default: the city; "all": every one)."""

@@ -1,0 +1,59 @@
+"""The item list's pages in the API, counted as the public list counts them (catalog/paging.py)."""
+
+from __future__ import annotations
+
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from catalog.paging import ListPage, list_page
+
+
+class CatalogPagination(PageNumberPagination):
+    """Exact `count` up to 1,000 items; beyond, the planner's estimate or the lower bound, as `count_kind` says.
+
+    An exact count of 20,000 matches of 许可 across a province costs more than the page itself.
+    """
+
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page: ListPage = list_page(
+            queryset, request.query_params.get(self.page_query_param), self.get_page_size(request)
+        )
+        return self.page.items
+
+    def get_next_link(self):
+        if not self.page.has_next:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self.page.number + 1)
+
+    def get_previous_link(self):
+        if not self.page.has_previous:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.page.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.page.number - 1)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.page.count,
+                "count_kind": self.page.count_kind.value,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count_kind"] = {
+            "type": "string",
+            "enum": ["exact", "estimate", "more_than"],
+            "description": "count 是精确数（exact）、估计数（estimate）还是下限（more_than，超过 1000 项）",
+        }
+        return response
