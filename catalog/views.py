@@ -19,9 +19,9 @@ from catalog import downloads, selectors, stats
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.exports import formats
 from catalog.filters import ItemFilter
-from catalog.listing import list_rows
+from catalog.listing import catalogue_page, list_rows
 from catalog.models import Edition
-from catalog.paging import EXACT_UP_TO, estimated_count, list_page
+from catalog.paging import EXACT_UP_TO
 from catalog.tables import Row, Section, Table, item_rows
 
 ALL = "all"  # the jurisdiction filter's value for every jurisdiction at once
@@ -65,12 +65,6 @@ def _options(choices: list[tuple[str, str]], selected: str | None) -> str:
     return html
 
 
-def _without_term(request: HttpRequest):
-    data = request.GET.copy()
-    data.pop("q", None)
-    return data
-
-
 def _without(request: HttpRequest, name: str) -> str:
     query = request.GET.copy()
     query.pop(name, None)
@@ -83,20 +77,7 @@ def index(request: HttpRequest) -> HttpResponse:
     chips = filterset.active()
     summary = selectors.summary(jurisdiction)
 
-    def total() -> int | None:
-        # Unfiltered, the list is what the summary counts (cached): exact at no cost.
-        return None if chips else summary.at_bureau + summary.returned
-
-    def estimate() -> int | None:
-        # Without the exact substring test, which the planner would count a second time.
-        term = filterset.form.cleaned_data.get("q") or ""
-        unsearched = ItemFilter(_without_term(request), queryset=filterset.queryset, jurisdiction=jurisdiction)
-        return estimated_count(unsearched.qs.search_candidates(term))
-
-    bound = summary.at_bureau + summary.returned
-    page = list_page(
-        filterset.qs, request.GET.get("page"), _per_page(request), total=total, estimate=estimate, at_most=bound
-    )
+    page = catalogue_page(request.GET, filterset, jurisdiction, summary, _per_page(request), filtered=bool(chips))
     items = selectors.attach_rows(page.items)
     query = request.GET.copy()
     query.pop("page", None)
