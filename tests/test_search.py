@@ -120,6 +120,12 @@ def test_the_database_keeps_the_search_text_whatever_writes_the_names(clerk):
     other.save()
     assert _found("x光机辐射") == [other.code] and _found("星际测绘") == [other.code]
 
+    # An update of other fields keeps the text; a stale copy written back with them is replaced.
+    ApprovalItem.objects.filter(pk=other.pk).update(remarks="备注")
+    assert _found("星际测绘") == [other.code]
+    ApprovalItem.objects.filter(pk=other.pk).update(remarks="再备注", search_text="stale")
+    assert _found("星际测绘") == [other.code] and _found("stale") == []
+
     # Deleted: its parent no longer matches.
     ApprovalItem.objects.filter(pk=child.pk).delete()
     assert _found("星际测绘") == []
