@@ -126,6 +126,21 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "config.sqli
     # Clerks write while citizens read: wait for a lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = envint("SQLITE_TIMEOUT", "20")
 
+# One cache for every worker process (the catalogue's summary, filter choices, jurisdictions):
+# CACHE_URL=redis://127.0.0.1:6379/1. Unset: each process keeps its own in memory, which is enough
+# for one machine; with several app servers their counts could differ for up to a minute.
+CACHE_URL = os.getenv("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "shuozhou",
+        }
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, not {CACHE_URL!r}")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

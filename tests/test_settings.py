@@ -15,7 +15,8 @@ PRINT = (
     "d = settings.DATABASES['default']; "
     "print(json.dumps({'engine': d['ENGINE'], 'name': str(d['NAME']), 'host': d.get('HOST', ''),"
     " 'debug': settings.DEBUG,"
-    " 'hosts': settings.ALLOWED_HOSTS, 'lang': settings.LANGUAGE_CODE, 'tz': settings.TIME_ZONE}))"
+    " 'hosts': settings.ALLOWED_HOSTS, 'lang': settings.LANGUAGE_CODE, 'tz': settings.TIME_ZONE,"
+    " 'cache': settings.CACHES['default']['BACKEND']}))"
 )
 
 
@@ -75,3 +76,41 @@ def test_the_postgresql_run_really_uses_postgresql(postgres):
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_encoding")
         assert cursor.fetchone()[0] == "UTF8"
+
+
+def test_a_redis_cache_url_gives_every_worker_one_cache_and_anything_else_is_refused():
+    assert _ok()["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert _ok(CACHE_URL="redis://127.0.0.1:6379/1")["cache"] == "django.core.cache.backends.redis.RedisCache"
+    result = _settings(CACHE_URL="memcached://127.0.0.1")
+    assert result.returncode != 0 and "CACHE_URL must be a redis:// URL" in result.stderr
+
+
+@pytest.mark.django_db
+def test_what_the_pages_cache_survives_a_round_trip_through_redis():
+    """Needs a Redis server (CI has one at 127.0.0.1:6379): the cached summary, choices, jurisdiction, HTML."""
+    import redis
+    from django.core.cache.backends.redis import RedisCache
+
+    from catalog import selectors
+    from tests.conftest import require
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+        reachable = True
+    except redis.exceptions.ConnectionError:
+        reachable = False
+    require("REQUIRE_REDIS", reachable, "需要 Redis：127.0.0.1:6379")
+    cache = RedisCache("redis://127.0.0.1:6379/15", {"KEY_PREFIX": "shuozhou-test"})
+    city = selectors.default_jurisdiction()
+    values = {
+        "summary": selectors._summary(city),
+        "choices": selectors.filter_choices(city),
+        "jurisdiction": city,
+        "batches": selectors.batch_choices(),
+    }
+    try:
+        for key, value in values.items():
+            cache.set(key, value, 30)
+            assert cache.get(key) == value, key
+    finally:
+        cache.clear()
