@@ -355,8 +355,17 @@ class Transfer(models.Model):
 
     def batch_label(self) -> str:
         """How the 划转情况 column names the batch this event belongs to."""
-        if self.kind == self.Kind.ACCEPT:
+        document_label = self.document.batch_label if self.kind == self.Kind.TRANSFER and self.document_id else ""
+        return self.label_of_batch(self.kind, document_label)
+
+    @classmethod
+    def label_of_batch(cls, kind: str | None, document_label: str | None) -> str:
+        """The 划转情况 text of an event of `kind` whose document names its batch `document_label`.
+
+        Accepted from the province: 承接; transferred: the batch its document belongs to; otherwise nothing.
+        """
+        if kind == cls.Kind.ACCEPT:
             return "承接"
-        if self.kind == self.Kind.TRANSFER and self.document_id:
-            return self.document.batch_label
+        if kind == cls.Kind.TRANSFER:
+            return document_label or ""
         return ""

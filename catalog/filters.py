@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, ItemType, Jurisdiction
 from approvals.search import MAX_TERM
 from catalog.selectors import batch_filter, filter_choices
+
+
+@lru_cache(maxsize=2048)
+def options_html(choices: tuple[tuple[str, str], ...], selected: frozenset[str]) -> str:
+    """The <option>s of `choices` (value, label as text), `selected` marked; kept per process.
+
+    The list page draws six selects on every request, one of them a province's 128 jurisdictions;
+    the choices change rarely (a clerk adding a department), and a change is a new key.
+    """
+    rows = ((value, " selected" if value in selected else "", label) for value, label in choices)
+    return format_html_join("", '<option value="{}"{}>{}</option>', rows)
 
 
 class QuickSelect(forms.Select):
@@ -22,12 +35,8 @@ class QuickSelect(forms.Select):
     """
 
     def render(self, name, value, attrs=None, renderer=None) -> str:
-        chosen = {str(v) for v in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((v, " selected" if str(v) in chosen else "", label) for v, label in self.choices),
-        )
+        chosen = frozenset(str(v) for v in self.format_value(value))
+        options = options_html(tuple((str(v), str(label)) for v, label in self.choices), chosen)
         return format_html(
             '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
         )
@@ -107,6 +116,18 @@ class ItemFilter(django_filters.FilterSet):
 
     def filter_base(self, queryset, name: str, value: str):
         return queryset.filter(in_base_catalogue=value == "yes")
+
+    def search_candidates(self) -> QuerySet[ApprovalItem]:
+        """The filtered items with only the indexed part of the search (`ApprovalItemQuerySet.search_candidates`).
+
+        For the planner's estimate of how many match. The other filters are applied as `qs` applies
+        them (django-filter's filter_queryset), on this filterset: a second FilterSet cost a page 1 ms.
+        """
+        items = self.queryset
+        for name, value in self.form.cleaned_data.items():
+            if name != "q":
+                items = self.filters[name].filter(items, value)
+        return items.search_candidates(self.form.cleaned_data.get("q") or "")
 
     def active(self) -> list[tuple[str, str, str]]:
         """(parameter, label, shown value) of each filter in effect, for the removable chips."""

@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -25,6 +26,10 @@ EXACT_UP_TO = 1000
 # An estimate this far above EXACT_UP_TO is not worth checking: the matches are too many to count cheaply.
 TRUST_ESTIMATE_ABOVE = 4 * EXACT_UP_TO
 
+# Reads a page's rows: (ids, a list of pks or a subquery of them; ordering, field names or None for any
+# order) -> {pk: row}, in that order.
+Loader = Callable[[list[int] | QuerySet, list[str] | None], dict[int, Any]]
+
 
 class Count(StrEnum):
     EXACT = "exact"
@@ -34,9 +39,12 @@ class Count(StrEnum):
 
 @dataclass
 class ListPage:
-    """What the list template needs of a page; `count_kind` says what `count` is."""
+    """What the list template needs of a page; `count_kind` says what `count` is.
 
-    items: list[ApprovalItem]
+    `items` are model instances, or what the caller's `load` gives (catalog/listing.py: plain rows).
+    """
+
+    items: list[Any]
     number: int
     per_page: int
     count: int
@@ -77,6 +85,7 @@ def list_page(
     total: Callable[[], int | None] = lambda: None,
     estimate: Callable[[], int | None] | None = None,
     at_most: int | None = None,
+    load: Loader | None = None,
 ) -> ListPage:
     """The page `number` (1-based; out of range: the last page when the count is exact) of `items`.
 
@@ -87,8 +96,10 @@ def list_page(
     - else the ids of up to EXACT_UP_TO + 1 matches: up to EXACT_UP_TO they are the exact count
       and the page is cut from them; beyond, the count is the estimate or "more than";
     then one query reads the page's rows. `at_most`, a bound on the count (the unfiltered list's
-    size), spares the estimate where the ids cannot be too many (a city's 300 items).
+    size), spares the estimate where the ids cannot be too many (a city's 300 items). `load` reads
+    the page's rows (by default model instances as `items` loads them).
     """
+    load = load or _instances(items)
     number = _number(number)
     ordering = list(items.query.order_by) or list(ApprovalItem._meta.ordering)
     if not all(isinstance(name, str) and name.isidentifier() for name in ordering):
@@ -102,7 +113,7 @@ def list_page(
         else:
             probe = list(items.order_by().values_list("pk", *ordering)[: EXACT_UP_TO + 1])
             if len(probe) <= EXACT_UP_TO:
-                return _cut(items, probe, number, per_page)
+                return _cut(probe, number, per_page, load)
             count, kind = (
                 (estimate, Count.ESTIMATE) if (estimate or 0) > EXACT_UP_TO else (EXACT_UP_TO, Count.MORE_THAN)
             )
@@ -113,11 +124,21 @@ def list_page(
     # few matches for a term of several pairs, would otherwise join all 2,983 matches of 建设工程
     # before sorting (48 ms instead of 6). One more row tells whether a next page exists.
     ids = items.values("pk")[start : start + per_page + 1]
-    page = list(_rows(items).filter(pk__in=ids).order_by(*ordering))
+    page = list(load(ids, ordering).values())
     return ListPage(page[:per_page], number, per_page, count, kind, len(page) > per_page)
 
 
-def _cut(items: QuerySet[ApprovalItem], probe: list[tuple], number: int, per_page: int) -> ListPage:
+def _instances(items: QuerySet[ApprovalItem]) -> Loader:
+    """Model instances loaded as `items` loads them: related rows, deferred fields."""
+
+    def load(ids: list[int] | QuerySet, ordering: list[str] | None) -> dict[int, ApprovalItem]:
+        rows = _rows(items).filter(pk__in=ids)
+        return {item.pk: item for item in (rows.order_by(*ordering) if ordering else rows)}
+
+    return load
+
+
+def _cut(probe: list[tuple], number: int, per_page: int, load: Loader) -> ListPage:
     """The page from the (pk, *ordering) rows of every match: the count is exact."""
     pages = max(1, math.ceil(len(probe) / per_page))
     number = min(number, pages)
@@ -127,8 +148,8 @@ def _cut(items: QuerySet[ApprovalItem], probe: list[tuple], number: int, per_pag
     # Python orders as the database does (tests compare the pages with the database's).
     probe.sort(key=lambda row: row[1:])
     ids = [row[0] for row in probe[start : start + per_page]]
-    found = _rows(items).filter(pk__in=ids).in_bulk()
-    return ListPage([found[pk] for pk in ids], number, per_page, len(probe), Count.EXACT, number < pages)
+    found = load(ids, None)
+    return ListPage([found[pk] for pk in ids if pk in found], number, per_page, len(probe), Count.EXACT, number < pages)
 
 
 def estimated_count(items: QuerySet[ApprovalItem]) -> int | None:

@@ -96,7 +96,7 @@ def attach_rows(items: list[ApprovalItem]) -> list[ApprovalItem]:
             "department_links": sorted(links[item.pk], key=lambda link: link.position),
         }
     # The labels once per page: get_FOO_display() hashes every lazy label of the choices on each call.
-    types, statuses = _labels(ItemType.choices), _labels(ItemStatus.choices)
+    types, statuses = labels(ItemType.choices), labels(ItemStatus.choices)
     for item in items:
         item._prefetched_objects_cache["children"] = children[item.pk]
         item.type_label, item.status_label = types.get(item.item_type, ""), statuses.get(item.status, "")
@@ -104,22 +104,33 @@ def attach_rows(items: list[ApprovalItem]) -> list[ApprovalItem]:
     return items
 
 
-def _labels(choices) -> dict[str, str]:
+def labels(choices) -> dict[str, str]:
+    """{value: label} of a model's choices, the lazy labels turned to text once."""
     return {value: str(label) for value, label in choices}
 
 
 def _attach_numbers(items: list[ApprovalItem], children: dict[int, list[ApprovalItem]]) -> None:
-    latest = latest_editions()
-    editions = {latest.get(item.jurisdiction_id) for item in items} - {None}
     owner = {item.pk: item.pk for item in items}
     owner.update({child.pk: parent_id for parent_id, group in children.items() for child in group})
+    numbers = edition_numbers(owner, {item.jurisdiction_id for item in items})
+    for item in items:
+        item.number = numbers.get(item.pk)
+
+
+def edition_numbers(owner: dict[int, int], jurisdiction_ids: Iterable[int]) -> dict[int, int]:
+    """{main item id: its 序号 in the latest published edition of its jurisdiction}; at most one query.
+
+    `owner` maps each item id (main items and their sub-items) to its main item's id: a main item
+    that an edition lists only through a sub-item takes that row's 序号.
+    """
+    latest = latest_editions()
+    editions = {latest.get(jurisdiction_id) for jurisdiction_id in jurisdiction_ids} - {None}
     numbers: dict[int, int] = {}
     if editions and owner:
         rows = Entry.objects.filter(edition_id__in=editions, item_id__in=list(owner)).values_list("item_id", "number")
         for item_id, number in rows:
             numbers.setdefault(owner[item_id], number)
-    for item in items:
-        item.number = numbers.get(item.pk)
+    return numbers
 
 
 @dataclass

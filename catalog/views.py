@@ -5,11 +5,9 @@ from __future__ import annotations
 import tempfile
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from approvals.alignment import CATEGORIES as ALIGNMENT_CATEGORIES
@@ -18,8 +16,8 @@ from approvals.models import ApprovalItem, Department, ItemStatus, Jurisdiction
 from catalog import downloads, selectors, stats
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.exports import formats
-from catalog.filters import ItemFilter
-from catalog.listing import catalogue_page, list_rows
+from catalog.filters import ItemFilter, options_html
+from catalog.listing import catalogue_page
 from catalog.models import Edition
 from catalog.paging import EXACT_UP_TO
 from catalog.tables import Row, Section, Table, item_rows
@@ -54,17 +52,6 @@ def _filtered(request: HttpRequest) -> tuple[ItemFilter, Jurisdiction | None, bo
     return ItemFilter(request.GET or None, queryset=items, jurisdiction=jurisdiction), jurisdiction, unknown
 
 
-def _options(choices: list[tuple[str, str]], selected: str | None) -> str:
-    """<option>s of a long list (a province has 128 jurisdictions), written once per choice a few minutes."""
-    key = f"catalog:options:{hash(tuple(choices))}:{selected}"
-    html = cache.get(key)
-    if html is None:
-        rows = ((code, " selected" if code == selected else "", name) for code, name in choices)
-        html = format_html_join("", '<option value="{}"{}>{}</option>', rows)
-        cache.set(key, html, selectors.CHOICES_SECONDS)
-    return html
-
-
 def _without(request: HttpRequest, name: str) -> str:
     query = request.GET.copy()
     query.pop(name, None)
@@ -77,8 +64,7 @@ def index(request: HttpRequest) -> HttpResponse:
     chips = filterset.active()
     summary = selectors.summary(jurisdiction)
 
-    page = catalogue_page(request.GET, filterset, jurisdiction, summary, _per_page(request), filtered=bool(chips))
-    items = selectors.attach_rows(page.items)
+    page = catalogue_page(request.GET, filterset, summary, _per_page(request), filtered=bool(chips))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -86,13 +72,13 @@ def index(request: HttpRequest) -> HttpResponse:
         "summary": summary,
         "filter": filterset,
         "page": page,
-        "items": items,
-        "rows": list_rows(items),
+        "rows": page.items,
         "chips": [(label, value, _without(request, name)) for name, label, value in chips],
         "ignored": filterset.ignored() + ([_("辖区")] if unknown_place else []),
         "query": query.urlencode(),
-        "jurisdiction_options": _options(
-            selectors.filter_choices(jurisdiction)["jurisdictions"], jurisdiction.code if jurisdiction else None
+        "jurisdiction_options": options_html(
+            tuple(selectors.filter_choices(jurisdiction)["jurisdictions"]),
+            frozenset([jurisdiction.code if jurisdiction else ALL]),
         ),
         "all_jurisdictions": ALL,
         "exact_up_to": EXACT_UP_TO,

@@ -21,7 +21,7 @@ def _fresh_cache():
 
 
 def _names(response) -> list[str]:
-    return [item.name for item in response.context["items"]]
+    return [row["name"] for row in response.context["rows"]]
 
 
 def test_the_catalogue_shows_the_counts_of_the_2022_edition(client):
@@ -37,17 +37,26 @@ def test_the_catalogue_shows_the_counts_of_the_2022_edition(client):
 
 def test_the_list_shows_numbers_names_sub_items_types_departments_and_status(client):
     response = client.get("/", {"per_page": 10})
-    items = response.context["items"]
-    assert [(i.number, i.name) for i in items[:3]] == [
+    rows = response.context["rows"]
+    assert [(row["number"], row["name"]) for row in rows[:3]] == [
         (1, "招标方案核准"),
         (2, "企业投资项目核准"),
         (3, "政府固定资产投资项目审批"),
     ]
-    assert [c.name for c in items[2].children.all()] == [
+    assert [name for _url, name in rows[2]["subs"]] == [
         "政府投资项目建议书审批",
         "政府投资项目初步设计审批",
         "政府投资项目可行性研究报告审批",
     ]
+    third = {key: rows[2][key] for key in ("code", "type", "departments", "status_label", "batch")}
+    assert third == {
+        "code": "SZ-0003",
+        "type": "其他行政权力",
+        "departments": [("/departments/fgw/", "市发改委")],
+        "status_label": "由审批服务管理局实施",
+        "batch": "首次划转",
+    }
+    assert rows[2]["subs"][0][0] == "/items/SZ-0003-01/"
     page = response.content.decode()
     assert "政府投资项目初步设计审批" in page and "其他行政权力" in page and "由审批服务管理局实施" in page
 
@@ -155,7 +164,7 @@ def test_the_catalogue_runs_a_constant_number_of_queries(client, per_page, djang
     # The ids of the matches, the page, sub-items, departments, 序号: a city is too small to estimate.
     with django_assert_max_num_queries(5):
         response = client.get("/", {"per_page": per_page, "q": "许可"})
-    assert len(response.context["items"]) == min(per_page, 64)
+    assert len(response.context["rows"]) == min(per_page, 64)
 
 
 def test_an_item_page_shows_everything_about_it(client, django_assert_max_num_queries):
@@ -259,7 +268,7 @@ def test_all_jurisdictions_can_be_listed_at_once(client):
     city = client.get("/")
     every = client.get("/", {"jurisdiction": "all", "q": "招标方案核准"})
     assert city.context["page"].count == 303
-    assert [(i.code, i.number) for i in every.context["items"]] == [("SC-0001", None), ("SZ-0001", 1)]
+    assert [(row["code"], row["number"]) for row in every.context["rows"]] == [("SC-0001", None), ("SZ-0001", 1)]
     assert every.context["summary"].at_bureau == 213 * 2
     shuocheng = client.get("/", {"jurisdiction": "shuocheng"})
     assert shuocheng.context["page"].count == 213
