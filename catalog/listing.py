@@ -17,9 +17,10 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, ItemType, Transfer
+from approvals.search import term_key
 from catalog.filters import ItemFilter
 from catalog.paging import ListPage, estimated_count, list_page
-from catalog.selectors import Summary, edition_numbers, labels
+from catalog.selectors import Summary, edition_number, labels
 
 _MARK = "__code__"
 
@@ -43,10 +44,23 @@ def catalogue_page(
         return None if filtered else listed
 
     def estimate() -> int | None:
+        if len(term_key(filterset.form.cleaned_data.get("q") or "")) > 2:
+            # Several character pairs: the planner multiplies their frequencies as if independent and
+            # expects too few to trust (paging.estimated_count); the probe counts instead.
+            return None
         return estimated_count(filterset.search_candidates())
 
     number = data.get("page")
-    return list_page(filterset.qs, number, per_page, total=total, estimate=estimate, at_most=listed, load=load_rows)
+    return list_page(
+        filterset.qs,
+        number,
+        per_page,
+        total=total,
+        estimate=estimate,
+        at_most=listed,
+        load=load_rows,
+        walk=filterset.walked if filtered else None,
+    )
 
 
 def _url_maker(name: str):
@@ -55,17 +69,17 @@ def _url_maker(name: str):
     return lambda value: f"{prefix}{quote(str(value), safe='')}{suffix}"
 
 
-_MAIN = ("pk", "code", "name", "item_type", "status", "source_text", "jurisdiction_id", "intake__kind")
+_MAIN = ("pk", "code", "name", "item_type", "status", "source_text", "intake__kind")
 _BATCH = "intake__document__batch_label"
 
 
 def load_rows(ids: list[int] | QuerySet, ordering: list[str] | None) -> dict[int, dict]:
-    """{pk: the row the list template draws} for the main items `ids` (a paging.Loader); four queries.
+    """{pk: the row the list template draws} for the main items `ids` (a paging.Loader); three queries.
 
     Plain values from values_list(): no model instances, whose construction with their related rows
     was a fifth of a page's time.
     """
-    mains = ApprovalItem.objects.filter(pk__in=ids).values_list(*_MAIN, _BATCH)
+    mains = ApprovalItem.objects.filter(pk__in=ids).values_list(*_MAIN, _BATCH, edition_number())
     mains = list(mains.order_by(*ordering) if ordering else mains.order_by())
     if not mains:
         return {}
@@ -81,17 +95,15 @@ def load_rows(ids: list[int] | QuerySet, ordering: list[str] | None) -> dict[int
         links.values_list("item_id", "position", "department__slug", "department__short_name")
     ):
         departments[item_id].append((slug, short_name))
-    owner = {pk: pk for pk in main_ids} | {sub[0]: parent for parent, group in subs.items() for sub in group}
-    numbers = edition_numbers(owner, {row[6] for row in mains})
 
     item_url, department_url = _url_maker("catalog:item"), _url_maker("catalog:department")
     types, statuses = labels(ItemType.choices), labels(ItemStatus.choices)
     rows = {}
-    for pk, code, name, item_type, status, source_text, _jurisdiction, kind, batch in mains:
+    for pk, code, name, item_type, status, source_text, kind, batch, number in mains:
         rows[pk] = {
             "pk": pk,
             "code": code,
-            "number": numbers.get(pk),
+            "number": number,
             "url": item_url(code),
             "name": name,
             "subs": [(item_url(sub_code), sub_name) for _pk, sub_code, sub_name in subs[pk]],

@@ -25,6 +25,9 @@ from approvals.models import ApprovalItem
 EXACT_UP_TO = 1000
 # An estimate this far above EXACT_UP_TO is not worth checking: the matches are too many to count cheaply.
 TRUST_ESTIMATE_ABOVE = 4 * EXACT_UP_TO
+# Rows a page may read walking the list in order before sorting every match is cheaper (about 2 µs a row
+# against 4 µs a match at 100,000 items).
+WALK_ROWS = 4000
 
 # Reads a page's rows: (ids, a list of pks or a subquery of them; ordering, field names or None for any
 # order) -> {pk: row}, in that order.
@@ -86,6 +89,7 @@ def list_page(
     estimate: Callable[[], int | None] | None = None,
     at_most: int | None = None,
     load: Loader | None = None,
+    walk: Callable[[], QuerySet[ApprovalItem]] | None = None,
 ) -> ListPage:
     """The page `number` (1-based; out of range: the last page when the count is exact) of `items`.
 
@@ -98,6 +102,11 @@ def list_page(
     then one query reads the page's rows. `at_most`, a bound on the count (the unfiltered list's
     size), spares the estimate where the ids cannot be too many (a city's 300 items). `load` reads
     the page's rows (by default model instances as `items` loads them).
+
+    `walk()`: the same items without the search index's condition. Where the matches are many and
+    the page early, its ids are found by walking the list in order (`at_most` / `count` rows a
+    match) instead of sorting every match found through the index: 2 ms instead of 9 for the
+    first page of the 2,983 matches of 建设工程 across a province.
     """
     load = load or _instances(items)
     number = _number(number)
@@ -120,6 +129,11 @@ def list_page(
     if kind == Count.EXACT:
         number = min(number, max(1, math.ceil(count / per_page)))
     start = (number - 1) * per_page
+    if walk is not None and at_most and (start + per_page + 1) * at_most <= WALK_ROWS * count:
+        # The index's condition left out: the planner, which estimates a term of several pairs
+        # from their frequencies as if independent, would otherwise expect a handful of matches
+        # and sort them all; without it, it estimates the substring test from its statistics.
+        items = walk()
     # The page's ids first, in a subquery, and only then their related rows: the planner, expecting
     # few matches for a term of several pairs, would otherwise join all 2,983 matches of 建设工程
     # before sorting (48 ms instead of 6). One more row tells whether a next page exists.

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from approvals.models import (
     PUBLIC_STATUSES,
@@ -100,7 +101,7 @@ def attach_rows(items: list[ApprovalItem]) -> list[ApprovalItem]:
     for item in items:
         item._prefetched_objects_cache["children"] = children[item.pk]
         item.type_label, item.status_label = types.get(item.item_type, ""), statuses.get(item.status, "")
-    _attach_numbers(items, children)
+    _attach_numbers(items)
     return items
 
 
@@ -109,28 +110,23 @@ def labels(choices) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
 
-def _attach_numbers(items: list[ApprovalItem], children: dict[int, list[ApprovalItem]]) -> None:
-    owner = {item.pk: item.pk for item in items}
-    owner.update({child.pk: parent_id for parent_id, group in children.items() for child in group})
-    numbers = edition_numbers(owner, {item.jurisdiction_id for item in items})
+def _attach_numbers(items: list[ApprovalItem]) -> None:
+    numbers = dict(ApprovalItem.objects.filter(pk__in=[item.pk for item in items]).values_list("pk", edition_number()))
     for item in items:
         item.number = numbers.get(item.pk)
 
 
-def edition_numbers(owner: dict[int, int], jurisdiction_ids: Iterable[int]) -> dict[int, int]:
-    """{main item id: its 序号 in the latest published edition of its jurisdiction}; at most one query.
+def edition_number() -> Coalesce:
+    """A main item's 序号 in the latest published edition of its jurisdiction; NULL where it is not listed.
 
-    `owner` maps each item id (main items and their sub-items) to its main item's id: a main item
-    that an edition lists only through a sub-item takes that row's 序号.
+    An expression for annotate() or values_list(): a page reads it with its rows. A main item that the
+    edition prints through its sub-items takes their rows' 序号 (every row of a main item has the same).
     """
-    latest = latest_editions()
-    editions = {latest.get(jurisdiction_id) for jurisdiction_id in jurisdiction_ids} - {None}
-    numbers: dict[int, int] = {}
-    if editions and owner:
-        rows = Entry.objects.filter(edition_id__in=editions, item_id__in=list(owner)).values_list("item_id", "number")
-        for item_id, number in rows:
-            numbers.setdefault(owner[item_id], number)
-    return numbers
+    editions = sorted(set(latest_editions().values()))
+    listed = Entry.objects.filter(edition_id__in=editions, edition__jurisdiction_id=OuterRef("jurisdiction_id"))
+    own = listed.filter(item_id=OuterRef("pk")).order_by().values("number")[:1]
+    through_sub_item = listed.filter(item__parent_id=OuterRef("pk")).order_by().values("number")[:1]
+    return Coalesce(Subquery(own), Subquery(through_sub_item))
 
 
 @dataclass

@@ -117,3 +117,19 @@ def test_an_estimate_far_above_the_limit_is_shown_without_counting(postgres, mon
         page = list_page(items, 2, 20)
     assert page.count_kind == Count.ESTIMATE and page.count == paging.estimated_count(items)
     assert _codes(page.items) == _codes(reference.page(2).object_list)
+
+
+@pytest.mark.parametrize("walk_rows", [0, 10**9])
+@pytest.mark.parametrize("params", [{"q": "许可"}, {"q": "审批", "section": "transferred"}, {"item_type": "licensing"}])
+def test_a_page_walked_in_order_holds_the_rows_of_a_page_sorted_from_the_index(client, monkeypatch, walk_rows, params):
+    """Many matches: early pages walk the list without the index's condition, later ones sort the matches."""
+    monkeypatch.setattr(paging, "EXACT_UP_TO", 10)
+    monkeypatch.setattr(paging, "WALK_ROWS", walk_rows)
+    from catalog.filters import ItemFilter
+
+    filterset = ItemFilter({**params, "jurisdiction": "all"}, queryset=public_items(None), jurisdiction=None)
+    reference = Paginator(filterset.qs, 20)
+    for number in reference.page_range:
+        response = client.get("/", {**params, "jurisdiction": "all", "page": number})
+        assert [row["code"] for row in response.context["rows"]] == _codes(reference.page(number).object_list)
+        assert response.context["page"].count_kind != Count.EXACT
