@@ -84,7 +84,7 @@ def main() -> None:
         # Fresh statistics and no dead rows from an earlier run's imports, as autovacuum keeps a database in use.
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
-    figures: dict[str, float | int | str] = {"items": args.items, "db": args.db}
+    figures: dict[str, float | int | str] = {"items": args.items, "db": args.db, "cpu_ref_ms_before": _cpu_ref()}
     for mode in ("official", "iie", "stream") if "export" in parts else ():
         result = _child("export", mode, url)
         print(f"  导出 {mode}: {result['seconds']:.2f} s, 内存峰值比基线高 {result['peak_mb']:.1f} MB")
@@ -98,10 +98,26 @@ def main() -> None:
     if "imports" in parts:
         figures.update(imports.measure(args.items, progress=print, library_timeout=args.library_timeout))
 
+    figures["cpu_ref_ms_after"] = _cpu_ref()
     _table(figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"已写入 {args.json}")
+
+
+def _cpu_ref() -> float:
+    """The box's speed at the time: ms for a fixed pure-Python loop (lower is faster), best of three.
+
+    This kind of machine runs the same loop anywhere from 90 to 170 ms within an hour; the figure
+    lets two runs' timings be compared.
+    """
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for i in range(1_000_000):
+            total += i * i
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
 
 
 def _generated() -> int:

@@ -272,3 +272,13 @@ def test_all_jurisdictions_can_be_listed_at_once(client):
     assert every.context["summary"].at_bureau == 213 * 2
     shuocheng = client.get("/", {"jurisdiction": "shuocheng"})
     assert shuocheng.context["page"].count == 213
+
+
+def test_a_register_without_a_published_edition_lists_its_items_without_numbers(client, monkeypatch):
+    from catalog import selectors
+
+    monkeypatch.setattr(selectors, "latest_editions", lambda: {})
+    response = client.get("/", {"per_page": 10})
+    rows = response.context["rows"]
+    assert [(row["name"], row["number"]) for row in rows[:2]] == [("招标方案核准", None), ("企业投资项目核准", None)]
+    assert '<td data-label="序号">—</td>' in response.content.decode()
