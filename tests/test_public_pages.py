@@ -282,3 +282,12 @@ def test_a_register_without_a_published_edition_lists_its_items_without_numbers(
     rows = response.context["rows"]
     assert [(row["name"], row["number"]) for row in rows[:2]] == [("招标方案核准", None), ("企业投资项目核准", None)]
     assert '<td data-label="序号">—</td>' in response.content.decode()
+
+
+def test_an_item_with_two_departments_lists_both_in_the_tables_order(client):
+    response = client.get("/", {"q": "临时性建筑物搭建"})
+    [row] = response.context["rows"]
+    assert (row["number"], [name for _url, name in row["departments"]]) == (60, ["市住建局", "市城市管理局"])
+    first, second = (url for url, _name in row["departments"])
+    assert f'<a href="{first}">市住建局</a>、<a href="{second}">市城市管理局</a>' in response.content.decode()
+    assert client.get(second).status_code == 200
