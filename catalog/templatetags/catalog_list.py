@@ -10,15 +10,16 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
 register = template.Library()
 
 
 @register.simple_tag
-def item_rows(rows: list[dict]) -> SafeString:
-    """<tr>s of the list table: 序号, name with its sub-items, type, departments, status and batch."""
-    labels = (_("序号"), _("事项名称"), _("事项类型"), _("划转部门"), _("状态"))
+def item_rows(rows: list[dict], *labels: str) -> SafeString:
+    """<tr>s of the list table: 序号, name with its sub-items, type, departments, status and batch.
+
+    `labels`: the five column headings, repeated on each cell for the phone layout (data-label).
+    """
     return mark_safe("".join(_row(row, labels) for row in rows))
 
 
