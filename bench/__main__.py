@@ -108,8 +108,8 @@ def main() -> None:
 def _cpu_ref() -> float:
     """The box's speed at the time: ms for a fixed pure-Python loop (lower is faster), best of three.
 
-    This kind of machine runs the same loop anywhere from 90 to 170 ms within an hour; the figure
-    lets two runs' timings be compared.
+    On this kind of machine it read from 40 to 71 ms within two hours (bench/RESULTS.md); the figure
+    tells whether two runs' timings can be compared.
     """
     best = float("inf")
     for _ in range(3):

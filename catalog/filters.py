@@ -135,7 +135,7 @@ class ItemFilter(django_filters.FilterSet):
         items = self.queryset
         for name, value in self.form.cleaned_data.items():
             if name == "q":
-                items = search(items, (value or "")[: MAX_TERM * 2])
+                items = search(items, value or "")  # the term's key is cut to MAX_TERM by approvals.search
             else:
                 items = self.filters[name].filter(items, value)
         return items
