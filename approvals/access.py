@@ -4,16 +4,24 @@ Staff keep the register of the jurisdiction on their `StaffProfile`. The city's
 staff may view every county's register; everyone changes only their own.
 Superusers see and change everything. Staff without a profile see nothing:
 access is granted, never assumed.
+
+Policy documents belong to the jurisdiction that issued them: staff change their
+own jurisdiction's, and cite their own, the city's (for a county) and the province's.
+
+Every path to the register goes through these functions: the admin (approvals/admin_scope.py),
+the services, the commands and the imports.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from approvals.models import Jurisdiction
+from approvals.models import Jurisdiction, PolicyDocument
+
+NO_JURISDICTION = _("您的账号尚未指定辖区，因此看不到任何事项登记。请联系系统管理员在“工作人员辖区”中为您指定辖区。")
 
 
 def home_jurisdiction(user: AbstractBaseUser | None) -> Jurisdiction | None:
@@ -60,3 +68,39 @@ def scope(
         home = home_jurisdiction(user)
         return queryset.filter(**{path: home}) if home is not None else queryset.none()
     return queryset.filter(**{f"{path}__in": viewable_jurisdictions(user)})
+
+
+def citable_jurisdictions(user: AbstractBaseUser) -> QuerySet[Jurisdiction]:
+    """Jurisdictions whose documents the user may cite: their own, the city above a county, and the province."""
+    if user.is_superuser:
+        return Jurisdiction.objects.all()
+    home = home_jurisdiction(user)
+    if home is None:
+        return Jurisdiction.objects.none()
+    above = Q(pk=home.parent_id) if home.parent_id else Q(pk__in=[])
+    return Jurisdiction.objects.filter(Q(pk=home.pk) | above | Q(level=Jurisdiction.Level.PROVINCE))
+
+
+def scope_documents(
+    queryset: QuerySet[PolicyDocument], user: AbstractBaseUser, *, purpose: str = "view"
+) -> QuerySet[PolicyDocument]:
+    """The documents the user may `view` (cite, or read another register), `cite`, or `change`."""
+    if user.is_superuser:
+        return queryset
+    if purpose == "change":
+        return scope(queryset, user, for_change=True)
+    citable = Q(jurisdiction__in=citable_jurisdictions(user))
+    if purpose == "cite":
+        return queryset.filter(citable)
+    return queryset.filter(citable | Q(jurisdiction__in=viewable_jurisdictions(user)))
+
+
+def check_can_cite(user: AbstractBaseUser | None, document: PolicyDocument | None) -> None:
+    """Raise PermissionDenied when the user may not cite that document (None: a system task, always)."""
+    if document is None or user is None:
+        return
+    if not scope_documents(PolicyDocument.objects.filter(pk=document.pk), user, purpose="cite").exists():
+        raise PermissionDenied(
+            _("您不能引用%(place)s的文件“%(number)s”：只能引用本辖区、上级市和省级的文件。")
+            % {"place": document.jurisdiction, "number": document.number}
+        )

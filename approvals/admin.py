@@ -11,7 +11,7 @@ from concurrency.fields import IntegerVersionField
 from concurrency.forms import VersionWidget
 from django.contrib import admin
 from django.db.models import Count, F, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,6 +23,7 @@ from approvals import access, services
 from approvals.admin_actions import TRANSFER_ACTIONS, register_on_date_view
 from approvals.admin_forms import ApprovalItemForm, ItemDepartmentFormSet
 from approvals.admin_io import FlatImportExportMixin
+from approvals.admin_scope import ScopedAdmin, ScopedInline
 from approvals.alignment import CATEGORIES, alignment_report, write_alignment_xlsx
 from approvals.models import (
     ApprovalItem,
@@ -39,41 +40,6 @@ from approvals.resources import DepartmentResource, ItemResource
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class JurisdictionScopedAdmin(admin.ModelAdmin):
-    """Staff see the registers of the jurisdictions they may view and change only their own (see access.py)."""
-
-    jurisdiction_path = "jurisdiction"
-
-    def get_queryset(self, request):
-        return access.scope(super().get_queryset(request), request.user, self.jurisdiction_path)
-
-    def _jurisdiction_id(self, obj) -> int | None:
-        for part in self.jurisdiction_path.split("__"):
-            obj = getattr(obj, part)
-        return obj.pk
-
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        if allowed and obj is not None:
-            return access.can_change(request.user, self._jurisdiction_id(obj))
-        return allowed
-
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        if allowed and obj is not None:
-            return access.can_change(request.user, self._jurisdiction_id(obj))
-        return allowed
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Choices for a new or changed row come from the user's own jurisdiction only.
-        if db_field.name == "jurisdiction" and not request.user.is_superuser:
-            home = access.home_jurisdiction(request.user)
-            kwargs["queryset"] = Jurisdiction.objects.filter(pk=home.pk if home else None)
-        elif db_field.name in ("parent", "derived_from", "department") and not request.user.is_superuser:
-            kwargs["queryset"] = access.scope(db_field.related_model.objects.all(), request.user, for_change=True)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
 class ReadOnlyInlineMixin:
     can_delete = False
     extra = 0
@@ -86,7 +52,7 @@ class ReadOnlyInlineMixin:
         return False
 
 
-class ItemDepartmentInline(admin.TabularInline):
+class ItemDepartmentInline(ScopedInline, admin.TabularInline):
     model = ItemDepartment
     formset = ItemDepartmentFormSet
     fields = ("position", "department")
@@ -133,7 +99,7 @@ class BatchFilter(admin.SimpleListFilter):
     parameter_name = "batch"
 
     def lookups(self, request, model_admin):
-        documents = PolicyDocument.objects.exclude(batch_label="").order_by(
+        documents = access.scope_documents(PolicyDocument.objects.exclude(batch_label=""), request.user).order_by(
             F("issued_on").asc(nulls_first=True), "number"
         )
         return [(f"doc-{d.pk}", d.batch_label) for d in documents] + [("accepted", _("承接"))]
@@ -163,7 +129,7 @@ class LevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApprovalItem)
-class ApprovalItemAdmin(FlatImportExportMixin, JurisdictionScopedAdmin, SimpleHistoryAdmin):
+class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
     # Only django-concurrency's form is used: its ConcurrentModelAdmin, with
     # check_concurrent_action off, applies an action to every row instead of the selected ones.
     form = ApprovalItemForm
@@ -236,8 +202,7 @@ class ApprovalItemAdmin(FlatImportExportMixin, JurisdictionScopedAdmin, SimpleHi
         )
 
     def history_view(self, request, object_id, extra_context=None):
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404(_("没有这个事项，或您无权查看。"))
+        self._history_object(request, object_id)
         # Besides the item's own field changes: its transfer events and its department links.
         extra_context = {
             **(extra_context or {}),
@@ -280,7 +245,7 @@ class DepartmentAliasInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(FlatImportExportMixin, JurisdictionScopedAdmin, SimpleHistoryAdmin):
+class DepartmentAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
     resource_classes = [DepartmentResource]
     list_display = (
         "short_name",
@@ -321,21 +286,37 @@ class DepartmentAdmin(FlatImportExportMixin, JurisdictionScopedAdmin, SimpleHist
 
 
 @admin.register(PolicyDocument)
-class PolicyDocumentAdmin(SimpleHistoryAdmin):
-    list_display = ("number", "title", "issuer", "issued_on", "batch_label")
+class PolicyDocumentAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    """Documents belong to their issuing jurisdiction; the city's and the province's may be cited by all."""
+
+    list_display = ("number", "title", "issuer", "jurisdiction", "issued_on", "batch_label")
     search_fields = ("number", "title")
-    list_filter = ("issuer",)
+    list_filter = ("jurisdiction", "issuer")
+    list_select_related = ("jurisdiction",)
+
+    def scope_rows(self, queryset, request, *, for_change=False):
+        return access.scope_documents(queryset, request.user, purpose="change" if for_change else "view")
+
+    def get_changeform_initial_data(self, request):
+        return {"jurisdiction": access.home_jurisdiction(request.user), **super().get_changeform_initial_data(request)}
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(admin.ModelAdmin):
+class JurisdictionAdmin(ScopedAdmin):
     list_display = ("name", "code", "level", "code_prefix", "parent", "position", "alignment_link")
     list_select_related = ("parent",)
     readonly_fields = ("item_counter",)
 
+    def scope_rows(self, queryset, request, *, for_change=False):
+        user = request.user
+        if user.is_superuser:
+            return queryset
+        # Staff read the jurisdictions whose registers they may view; only superusers change them.
+        return queryset.none() if for_change else queryset.filter(pk__in=access.viewable_jurisdictions(user))
+
     @admin.display(description=_("与市级对齐"))
     def alignment_link(self, obj: Jurisdiction) -> str:
-        if obj.parent_id is None:
+        if obj.level != Jurisdiction.Level.COUNTY:
             return "—"
         url = reverse("admin:approvals_jurisdiction_alignment", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("对齐情况"))
@@ -345,7 +326,7 @@ class JurisdictionAdmin(admin.ModelAdmin):
         return [path("<int:pk>/alignment/", view, name="approvals_jurisdiction_alignment")] + super().get_urls()
 
     def alignment_view(self, request, pk: int):
-        county = get_object_or_404(access.viewable_jurisdictions(request.user).filter(parent__isnull=False), pk=pk)
+        county = get_object_or_404(self.get_queryset(request).filter(level=Jurisdiction.Level.COUNTY), pk=pk)
         report = alignment_report(county)
         if request.GET.get("format") == "xlsx":
             buffer = io.BytesIO()
@@ -364,7 +345,7 @@ class JurisdictionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Transfer)
-class TransferAdmin(JurisdictionScopedAdmin):
+class TransferAdmin(ScopedAdmin):
     jurisdiction_path = "item__jurisdiction"
     list_display = (
         "item",
@@ -393,7 +374,7 @@ class TransferAdmin(JurisdictionScopedAdmin):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(ScopedAdmin):
     list_display = ("user", "jurisdiction")
     list_filter = ("jurisdiction",)
     search_fields = ("user__username", "user__first_name", "user__last_name")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals import services
+from approvals import access, services
 from approvals.admin_forms import TransferActionForm
 from approvals.models import ApprovalItem, Jurisdiction, Transfer
 
@@ -31,6 +31,9 @@ def _make_action(kind: str, service, description: str):
         selected_ids = {item.pk for item in selected}
         targets = [item for item in selected if item.parent_id not in selected_ids]
         form = TransferActionForm(request.POST if "apply" in request.POST else None)
+        form.fields["document"].queryset = access.scope_documents(
+            form.fields["document"].queryset, request.user, purpose="cite"
+        )
         if form.is_valid():
             try:
                 with transaction.atomic():
@@ -97,9 +100,12 @@ def register_on_date_view(model_admin):
         if not model_admin.has_view_permission(request):
             raise PermissionDenied
         form = OnDateForm(request.GET or {"date": timezone.localdate().isoformat()})
+        form.fields["jurisdiction"].queryset = access.viewable_jurisdictions(request.user)
         page = None
         if form.is_valid():
-            items = ApprovalItem.objects.main_items().at_bureau(on=form.cleaned_data["date"])
+            items = model_admin.scope_rows(
+                ApprovalItem.objects.main_items().at_bureau(on=form.cleaned_data["date"]), request
+            )
             if form.cleaned_data["jurisdiction"]:
                 items = items.filter(jurisdiction=form.cleaned_data["jurisdiction"])
             items = items.select_related("jurisdiction").order_by("code")

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from approvals.access import check_can_change
+from approvals.access import check_can_change, check_can_cite
 from approvals.models import ApprovalItem, Department, ItemDepartment, Jurisdiction, PolicyDocument, Transfer
 from approvals.services import (
     INTAKE_KINDS,
@@ -122,6 +122,7 @@ def items_record_bulk(
     """Write the event `kind` for each of the items (pass sub-items explicitly); refuse all if one cannot take it."""
     if not items:
         return []
+    check_can_cite(user, document)
     allowed, new_status = TRANSITIONS[kind]
     ids = [item.pk for item in items]
     current = {}

@@ -17,6 +17,7 @@ from approvals.managers import ApprovalItemQuerySet, DepartmentQuerySet
 
 class Jurisdiction(models.Model):
     class Level(models.TextChoices):
+        PROVINCE = "province", _("省级")
         CITY = "city", _("市本级")
         COUNTY = "county", _("县（市、区）")
 
@@ -93,6 +94,19 @@ class DepartmentAlias(models.Model):
 
 
 class PolicyDocument(models.Model):
+    """A legal document cited by events and editions.
+
+    It belongs to the jurisdiction that issued it: only that jurisdiction's staff change it,
+    and the counties (and the city) may cite the documents of the levels above them (see access.py).
+    """
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("发文辖区"),
+        on_delete=models.PROTECT,
+        related_name="documents",
+        help_text=_("印发本文件的辖区：市政府文件属市本级，省政府文件属省级。只有该辖区的工作人员可以修改。"),
+    )
     number = models.CharField(_("文号"), max_length=60, unique=True, help_text=_("例如“朔政发〔2022〕20号”。"))
     title = models.CharField(_("标题"), max_length=300)
     issuer = models.CharField(_("发文机关"), max_length=100, blank=True)

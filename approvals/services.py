@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from approvals.access import check_can_change
+from approvals.access import check_can_change, check_can_cite
 from approvals.models import (
     ApprovalItem,
     Department,
@@ -185,6 +185,7 @@ def _record(
     if not items:
         raise ValidationError(_("事项不存在。"), code="missing")
     check_can_change(user, items[0].jurisdiction_id)
+    check_can_cite(user, document)
     allowed, new_status = TRANSITIONS[kind]
     for target in items:
         if target.status not in allowed:

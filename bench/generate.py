@@ -57,15 +57,21 @@ def generate(n: int, *, seed: int = 2022, progress=print) -> Edition:
 
     type_values = {label: value for value, label in ItemType.choices}
 
+    province = Jurisdiction.objects.create(code="bench-sx", name="基准测试省", level="city", code_prefix="BSX")
     first = PolicyDocument.objects.get_or_create(
-        number="晋政发〔2020〕1号", defaults={"title": "基准测试首批划转文件", "batch_label": "首次划转"}
+        number="晋政发〔2020〕1号",
+        defaults={"jurisdiction": province, "title": "基准测试首批划转文件", "batch_label": "首次划转"},
     )[0]
     second = PolicyDocument.objects.get_or_create(
         number="晋政发〔2022〕2号",
-        defaults={"title": "基准测试调整文件", "batch_label": "二次划转", "issued_on": datetime.date(2022, 8, 9)},
+        defaults={
+            "jurisdiction": province,
+            "title": "基准测试调整文件",
+            "batch_label": "二次划转",
+            "issued_on": datetime.date(2022, 8, 9),
+        },
     )[0]
 
-    province = Jurisdiction.objects.create(code="bench-sx", name="基准测试省", level="city", code_prefix="BSX")
     places = []
     for i in range(128):
         city = CITIES[i % 11]

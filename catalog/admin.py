@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from approvals import access
-from approvals.admin import JurisdictionScopedAdmin
+from approvals.admin_scope import ScopedAdmin, related_choices
 from approvals.models import Jurisdiction, PolicyDocument
 from catalog import downloads, publishing
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
@@ -85,7 +85,7 @@ class DiffForm(forms.Form):
 
 
 @admin.register(Edition)
-class EditionAdmin(JurisdictionScopedAdmin):
+class EditionAdmin(ScopedAdmin):
     list_display = ("slug", "title", "jurisdiction", "document", "published_on", "status", "entry_count")
     list_filter = ("status", "jurisdiction")
     list_select_related = ("jurisdiction", "document")
@@ -147,13 +147,17 @@ class EditionAdmin(JurisdictionScopedAdmin):
             raise PermissionDenied
         home = access.home_jurisdiction(request.user)
         form = CompileForm(request.POST or None, initial={"jurisdiction": home})
-        if not request.user.is_superuser:
-            form.fields["jurisdiction"].queryset = Jurisdiction.objects.filter(pk=home.pk if home else None)
+        for name in ("jurisdiction", "document"):
+            choices = related_choices(form.fields[name].queryset.model, request, purpose="change")
+            if choices is not None:
+                form.fields[name].queryset = choices
         if request.method == "POST" and form.is_valid():
             try:
-                edition = publishing.edition_compile(**form.cleaned_data)
+                edition = publishing.edition_compile(**form.cleaned_data, user=request.user)
             except ValidationError as error:
                 form.add_error(None, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
             else:
                 self.message_user(
                     request,
@@ -189,7 +193,7 @@ class EditionAdmin(JurisdictionScopedAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(JurisdictionScopedAdmin):
+class EntryAdmin(ScopedAdmin):
     jurisdiction_path = "edition__jurisdiction"
 
     list_display = ("edition", "section", "row", "number", "main_name", "sub_name", "item_type", "departments", "batch")

@@ -18,7 +18,7 @@ from django.db.models import Max, Prefetch
 from django.utils.translation import gettext as _
 
 from approvals import services
-from approvals.access import check_can_change
+from approvals.access import check_can_change, check_can_cite
 from approvals.models import ApprovalItem, Department, ItemDepartment, Jurisdiction, PolicyDocument, Transfer
 from catalog.adjustments import editions_diff
 from catalog.models import Edition
@@ -73,6 +73,7 @@ def county_derive(
             _("“%(name)s”不是县（市、区），不能从市级目录复制。"), code="not_county", params={"name": county}
         )
     check_can_change(user, county.pk)
+    check_can_cite(user, document)
     city = county.parent
     edition = edition or Edition.objects.latest_published(city)
     if edition is None or edition.jurisdiction_id != city.pk:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from approvals.access import can_change, check_can_change, check_can_cite
 from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument, Transfer
 from catalog.adjustments import editions_diff  # noqa: F401  (publishing's public interface)
 from catalog.counties import flag_derived_items
@@ -92,6 +93,11 @@ def edition_publish(*, edition: Edition, user: AbstractBaseUser, published_on: d
     if not can_publish(user):
         raise PermissionDenied(_("只有审核人可以发布目录版本。"))
     locked = Edition.objects.select_for_update().get(pk=edition.pk)
+    if not can_change(user, locked.jurisdiction_id):
+        raise PermissionDenied(
+            _("您只能发布本辖区的目录版本；“%(slug)s”属于%(place)s。")
+            % {"slug": locked.slug, "place": locked.jurisdiction}
+        )
     if locked.is_published:
         raise ValidationError(_("目录版本“%(slug)s”已经发布。"), code="published", params={"slug": locked.slug})
     if not locked.entries.exists():
@@ -236,8 +242,14 @@ def edition_compile(
     jurisdiction: Jurisdiction,
     on: datetime.date,
     document: PolicyDocument | None = None,
+    user: AbstractBaseUser | None = None,
 ) -> Edition:
-    """Compile a draft edition from the register as of `on` (see `compile_table`)."""
+    """Compile a draft edition from the register as of `on` (see `compile_table`).
+
+    `user` (None for a system task) must keep that jurisdiction's register and may cite the document.
+    """
+    check_can_change(user, jurisdiction.pk)
+    check_can_cite(user, document)
     previous = Edition.objects.latest_published(jurisdiction)
     table = compile_table(jurisdiction=jurisdiction, on=on, title=title, previous=previous)
     return edition_create_draft(slug=slug, table=table, jurisdiction=jurisdiction, document=document, published_on=on)

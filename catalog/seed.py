@@ -15,6 +15,7 @@ from approvals.models import ItemStatus, ItemType, Transfer
 from catalog.official_source import OfficialCatalogue, SourceRow, read_official
 
 CITY = "shuozhou"
+PROVINCE = "shanxi"
 # code, name, level, code prefix
 JURISDICTIONS = [
     (CITY, "朔州市本级", "city", "SZ"),
@@ -24,6 +25,8 @@ JURISDICTIONS = [
     ("shanyin", "山阴县", "county", "SY"),
     ("yingxian", "应县", "county", "YX"),
     ("youyu", "右玉县", "county", "YY"),
+    # The issuer of 晋政发〔2021〕47号: the province keeps no register here, it owns its documents.
+    (PROVINCE, "山西省", "province", "SX"),
 ]
 
 # short name as printed → (slug, full name); the order of first appearance in the tables decides the position.
@@ -91,12 +94,13 @@ def build_fixture_objects(catalogue: OfficialCatalogue | None = None) -> list[di
                 name=name,
                 level=level,
                 code_prefix=prefix,
-                parent=None if code == CITY else 1,
-                position=pk,
+                parent=1 if level == "county" else None,
+                position=0 if level == "province" else pk,
                 item_counter=0,
             )
         )
     city = 1
+    province = next(pk for pk, row in enumerate(JURISDICTIONS, start=1) if row[0] == PROVINCE)
 
     department_pk: dict[str, int] = {}
     printed = [name for row in catalogue.rows for name in row.department_names() if name != PROVINCE_SOURCE]
@@ -138,6 +142,7 @@ def build_fixture_objects(catalogue: OfficialCatalogue | None = None) -> list[di
             _obj(
                 "approvals.policydocument",
                 documents[ref.number],
+                jurisdiction=province if ref.number.startswith("晋") else city,
                 number=ref.number,
                 title=ref.title,
                 issuer=ISSUERS[ref.number[:3]],
@@ -152,6 +157,7 @@ def build_fixture_objects(catalogue: OfficialCatalogue | None = None) -> list[di
         _obj(
             "approvals.policydocument",
             notice_pk,
+            jurisdiction=city,
             number=catalogue.notice_number,
             title=catalogue.notice_title,
             issuer="朔州市人民政府",

@@ -29,7 +29,10 @@ def shuocheng():
 @pytest.fixture
 def county_notice():
     return PolicyDocument.objects.create(
-        number="朔城政发〔2022〕15号", title="朔城区划转事项调整通知", batch_label="二次划转"
+        jurisdiction=Jurisdiction.objects.get(code="shuozhou"),
+        number="朔城政发〔2022〕15号",
+        title="朔城区划转事项调整通知",
+        batch_label="二次划转",
     )
 
 
@@ -111,8 +114,9 @@ def test_a_city_clerk_views_the_counties_but_changes_only_the_city(client, clerk
             "effective_on": "2024-01-01",
             "document": str(PolicyDocument.objects.first().pk),
         },
+        follow=True,
     )
-    assert "您只能修改本辖区的事项登记" in response.content.decode()
+    assert "所选记录中有 1 条不属于您的辖区，未做任何修改。" in response.content.decode()
     assert ApprovalItem.objects.get(code="SC-0001").status == ItemStatus.BUREAU
 
 
@@ -122,7 +126,10 @@ def test_staff_without_a_jurisdiction_see_nothing(client, db):
     user = User.objects.create_user("nobody", password="x-test-password", is_staff=True)
     user.groups.add(Group.objects.get(name="经办人"))
     client.force_login(user)
-    assert client.get(reverse("admin:approvals_approvalitem_changelist")).context["cl"].result_count == 0
+    changelist = client.get(reverse("admin:approvals_approvalitem_changelist"))
+    assert changelist.context["cl"].result_count == 0
+    assert "您的账号尚未指定辖区，因此看不到任何事项登记。" in changelist.content.decode()
+    assert "您的账号尚未指定辖区" in client.get(reverse("admin:index")).content.decode()
 
 
 def test_the_alignment_report_on_a_realistic_county_adjustment(
@@ -161,7 +168,12 @@ def test_the_alignment_report_on_a_realistic_county_adjustment(
 
 
 def test_a_new_city_edition_flags_the_county_copies_of_changed_items(shuocheng, derived, clerk, publisher):
-    notice = PolicyDocument.objects.create(number="朔政发〔2024〕3号", title="调整通知", batch_label="三次划转")
+    notice = PolicyDocument.objects.create(
+        jurisdiction=Jurisdiction.objects.get(code="shuozhou"),
+        number="朔政发〔2024〕3号",
+        title="调整通知",
+        batch_label="三次划转",
+    )
     services.item_return(item=ApprovalItem.objects.get(code="SZ-0001"), effective_on=DAY, document=notice, user=clerk)
     city = Jurisdiction.objects.get(code="shuozhou")
     edition_publish(edition=edition_compile(slug="2024", title="2024年版", jurisdiction=city, on=DAY), user=publisher)

@@ -117,7 +117,12 @@ def test_a_fresh_register_built_from_the_workbook_exports_it_identically(officia
 
 
 def test_a_realistic_adjustment_returns_adds_and_brings_back(official, clerk):
-    notice = PolicyDocument.objects.create(number="朔政发〔2024〕3号", title="调整通知", batch_label="三次划转")
+    notice = PolicyDocument.objects.create(
+        jurisdiction=Jurisdiction.objects.get(code="shuozhou"),
+        number="朔政发〔2024〕3号",
+        title="调整通知",
+        batch_label="三次划转",
+    )
 
     def adjust(workbook):
         first, second = workbook.worksheets

@@ -38,6 +38,7 @@ def city():
 @pytest.fixture
 def notice():
     return PolicyDocument.objects.create(
+        jurisdiction=Jurisdiction.objects.get(code="shuozhou"),
         number="朔政发〔2024〕3号",
         title="朔州市人民政府关于再次调整划转事项的通知",
         batch_label="三次划转",

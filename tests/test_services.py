@@ -15,7 +15,12 @@ DAY = datetime.date(2024, 3, 1)
 
 @pytest.fixture
 def notice():
-    return PolicyDocument.objects.create(number="朔政发〔2024〕1号", title="测试调整通知", batch_label="三次划转")
+    return PolicyDocument.objects.create(
+        jurisdiction=Jurisdiction.objects.get(code="shuozhou"),
+        number="朔政发〔2024〕1号",
+        title="测试调整通知",
+        batch_label="三次划转",
+    )
 
 
 def _item(name: str) -> ApprovalItem:

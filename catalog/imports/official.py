@@ -24,7 +24,7 @@ from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from approvals.access import can_change
+from approvals.access import can_change, check_can_cite
 from approvals.bulk import ItemSpec, items_create_bulk, items_record_bulk, items_set_departments_bulk, items_update_bulk
 from approvals.models import (
     ApprovalItem,
@@ -135,6 +135,10 @@ class _Plan:
     def check(self, *, user=None, title: str = "") -> None:
         if user is not None and not can_change(user, self.jurisdiction.pk):
             raise ImportRefused([Problem("", None, None, _("您只能修改本辖区的事项登记。"))])
+        try:
+            check_can_cite(user, self.document)
+        except PermissionDenied as refusal:
+            raise ImportRefused([Problem("", None, None, str(refusal))]) from None
         if Edition.objects.filter(slug=self.slug).exists():
             self.problems.append(Problem("", None, None, _("版本代码“%(slug)s”已存在。") % {"slug": self.slug}))
         try:
