@@ -3,17 +3,22 @@
 Only users with the model's add permission import and with its view permission
 export (settings); each resource knows who imports, for the jurisdiction check;
 validation errors roll the whole file back; a clerk can download an empty template.
+The readers record each data row's row number in the sheet, so that every message
+names the row Excel shows; the page (templates/admin/import_export/import.html)
+shows the resource's sentences, never a traceback.
 """
 
 import csv
 import io
+import logging
 
 import tablib
 import xlsxwriter
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.urls import path
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
@@ -22,6 +27,18 @@ from approvals.cells import archive_problem, clean_text, inert_csv_text
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BLANK_RUN_LIMIT = 1000
+logger = logging.getLogger(__name__)
+
+
+class UnreadableFile(ValueError):
+    """A file our readers refuse, with the reason in the clerks' words."""
+
+
+def _checked(dataset: tablib.Dataset, excel_rows: list[int]) -> tablib.Dataset:
+    if not len(dataset):
+        raise UnreadableFile(_("文件只有表头，没有数据行。"))
+    dataset.excel_rows = excel_rows  # read by FlatResource: blank rows are not in the dataset
+    return dataset
 
 
 class SafeXLSX(XLSX):
@@ -57,7 +74,7 @@ class SafeXLSX(XLSX):
 
         problem = archive_problem(io.BytesIO(in_stream), len(in_stream))
         if problem:
-            raise ValueError(_("文件") + problem)
+            raise UnreadableFile(_("文件") + problem)
         book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=False)
         try:
             dataset = tablib.Dataset()
@@ -67,6 +84,7 @@ class SafeXLSX(XLSX):
                 if not header or all(cell.value in (None, "") for cell in header):
                     continue
                 dataset.headers = [cell.value for cell in header]
+                excel_rows = []
                 blanks = 0
                 for number, cells in enumerate(rows, start=2):
                     values = [cell.value for cell in cells]
@@ -78,17 +96,22 @@ class SafeXLSX(XLSX):
                     blanks = 0
                     for column, cell in enumerate(cells, start=1):
                         if getattr(cell, "data_type", None) == "f":
-                            raise ValueError(
+                            raise UnreadableFile(
                                 _("工作表“%(sheet)s”第 %(row)d 行第 %(column)d 列是公式，请改为直接填写的值。")
                                 % {"sheet": sheet.title, "row": number, "column": column}
                             )
                     dataset.append((values + [None] * len(dataset.headers))[: len(dataset.headers)])
+                    excel_rows.append(number)
                     if len(dataset) > settings.ADMIN_FLAT_MAX_ROWS:
-                        raise ValueError(_too_many_rows())
-                return dataset
-            raise ValueError(_("工作簿中没有数据。"))
+                        raise UnreadableFile(_too_many_rows())
+                return _checked(dataset, excel_rows)
+            raise UnreadableFile(_("工作簿中没有数据。"))
         finally:
             book.close()
+
+
+def _not_utf8() -> str:
+    return _("CSV 文件不是 UTF-8 编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”，或直接上传 xlsx 文件。")
 
 
 def _too_many_rows() -> str:
@@ -98,13 +121,35 @@ def _too_many_rows() -> str:
 
 
 class SafeCSV(CSV):
-    """CSV whose formula-looking cells carry a leading apostrophe (nothing removed)."""
+    """CSV in UTF-8, whose formula-looking cells are written with a leading apostrophe (nothing removed)."""
 
     def create_dataset(self, in_stream):
-        dataset = super().create_dataset(in_stream)
-        if len(dataset) > settings.ADMIN_FLAT_MAX_ROWS:
-            raise ValueError(_too_many_rows())
-        return dataset
+        if isinstance(in_stream, bytes):
+            try:
+                in_stream = in_stream.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise UnreadableFile(_not_utf8()) from None
+        in_stream = in_stream.removeprefix("\ufeff")
+        # As tablib reads it, but numbering rows as Excel shows them (a record is a row) and skipping blank ones.
+        dataset = tablib.Dataset()
+        excel_rows = []
+        for number, row in enumerate(csv.reader(io.StringIO(in_stream)), start=1):
+            if number == 1:
+                dataset.headers = row
+            elif any(cell.strip() for cell in row):
+                width = len(dataset.headers)
+                if any(cell.strip() for cell in row[width:]):
+                    raise UnreadableFile(
+                        _("第 %(row)d 行有 %(cells)d 个值，表头只有 %(width)d 列：请检查多出的逗号或缺少的列名。")
+                        % {"row": number, "cells": len(row), "width": width}
+                    )
+                dataset.append((row + [""] * width)[:width])
+                excel_rows.append(number)
+                if len(dataset) > settings.ADMIN_FLAT_MAX_ROWS:
+                    raise UnreadableFile(_too_many_rows())
+        if dataset.headers is None:
+            raise UnreadableFile(_("文件是空的。"))
+        return _checked(dataset, excel_rows)
 
     def export_data(self, dataset, **kwargs):
         out = io.StringIO()
@@ -134,11 +179,26 @@ class FlatImportExportMixin(ImportExportMixin):
         return super().get_export_data(file_format, request, queryset, **kwargs)
 
     def add_data_read_fail_error_to_form(self, form, e):
-        # The library names only the exception's type; our readers' ValueErrors say what is wrong, in Chinese.
-        if isinstance(e, ValueError):
+        # The library names only the exception's type, in English; our readers say what is wrong, in Chinese.
+        if isinstance(e, UnreadableFile):
             form.add_error("import_file", str(e))
+        elif isinstance(e, UnicodeDecodeError):  # the admin decodes a CSV before our reader sees it
+            form.add_error("import_file", _not_utf8())
         else:
-            super().add_data_read_fail_error_to_form(form, e)
+            logger.warning("Unreadable upload for %s", self.model.__name__, exc_info=e)
+            form.add_error("import_file", _("无法读取文件：请确认所选格式（xlsx 或 csv）与文件一致，且文件没有损坏。"))
+
+    def process_result(self, result, request):
+        # The preview passed, yet the confirmed import failed (the data changed in between): it was rolled
+        # back, and the library would still announce success.
+        if result.has_errors() or result.has_validation_errors():
+            for problem in getattr(result, "problems", None) or [_("导入失败，没有做任何修改。")]:
+                messages.error(request, problem)
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_import", current_app=self.admin_site.name)
+            )
+        return super().process_result(result, request)
 
     def get_import_data_kwargs(self, **kwargs):
         # Without this a row that fails validation is skipped while the others are saved.

@@ -155,7 +155,7 @@ AXES_COOLOFF_TIME = envint("AXES_COOLOFF_HOURS", "1")
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", "0")
+# The address is REMOTE_ADDR; behind the proxy (DJANGO_BEHIND_PROXY below) it is taken from X-Forwarded-For.
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -241,6 +241,12 @@ if envbool("DJANGO_BEHIND_PROXY", "0"):
     # The reverse proxy terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+    # Every request comes from the proxy's address: django-axes must key lockouts on the client's,
+    # the address our proxies appended to X-Forwarded-For (counted from the right, see config/client_ip.py).
+    PROXY_COUNT = envint("DJANGO_PROXY_COUNT", "1")
+    if PROXY_COUNT < 1:
+        raise ImproperlyConfigured(f"DJANGO_PROXY_COUNT must be 1 or more behind a proxy, not {PROXY_COUNT}")
+    AXES_CLIENT_IP_CALLABLE = "config.client_ip.forwarded_client_ip"
 
 # Content-Security-Policy (django-csp): no inline script anywhere, nothing from another origin.
 CONTENT_SECURITY_POLICY = {
