@@ -7,8 +7,37 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument
 
+# A published edition is the public record: neither it nor its rows may change (see migrations 0004 and 0005).
+EDITION_CHANGED = _("目录版本“%(slug)s”已发布，不能修改。")
+EDITION_DELETED = _("目录版本“%(slug)s”已发布，不能删除。")
+ENTRY_ADDED = _("目录版本“%(slug)s”已发布，其条目不能增加。")
+ENTRY_CHANGED = _("目录版本“%(slug)s”已发布，其条目不能修改。")
+ENTRY_DELETED = _("目录版本“%(slug)s”已发布，其条目不能删除。")
+
+
+def _refuse_published(editions: "EditionQuerySet", message) -> None:
+    """Raise `message` naming the first published edition among `editions` (one query)."""
+    slug = editions.published().order_by("slug").values_list("slug", flat=True).first()
+    if slug is not None:
+        raise ValidationError(message, code="published", params={"slug": slug})
+
 
 class EditionQuerySet(models.QuerySet):
+    """Publishing changes an edition through `Edition.save`; a queryset cannot change a published one."""
+
+    def update(self, **kwargs) -> int:
+        _refuse_published(self, EDITION_CHANGED)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+    def delete(self):
+        _refuse_published(self, EDITION_DELETED)
+        return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
     def published(self) -> "EditionQuerySet":
         """Editions that have been published; only these are public."""
         return self.filter(status=Edition.Status.PUBLISHED)
@@ -58,18 +87,14 @@ class Edition(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        # A published edition is the public record: nothing may rewrite it.
-        if self.pk and Edition.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists():
-            raise ValidationError(
-                _("目录版本“%(slug)s”已发布，不能修改。"), code="published", params={"slug": self.slug}
-            )
+        # Publishing saves a row that is still a draft in the database; a published row stays as it is.
+        if self.pk:
+            _refuse_published(Edition.objects.filter(pk=self.pk), EDITION_CHANGED)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         if self.is_published:
-            raise ValidationError(
-                _("目录版本“%(slug)s”已发布，不能删除。"), code="published", params={"slug": self.slug}
-            )
+            raise ValidationError(EDITION_DELETED, code="published", params={"slug": self.slug})
         return super().delete(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -78,6 +103,48 @@ class Edition(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+class EntryQuerySet(models.QuerySet):
+    """Rows of a published edition are neither added, changed nor removed, in bulk or not.
+
+    Each write asks once which of the editions involved are published, whatever the number of rows.
+    """
+
+    def bulk_create(self, objs, *args, **kwargs) -> list["Entry"]:
+        objs = list(objs)
+        _refuse_published(Edition.objects.filter(pk__in={obj.edition_id for obj in objs}), ENTRY_ADDED)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    bulk_create.alters_data = True
+
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        # Checked before Django's bulk_update opens its transaction: a refusal leaves the caller's one usable.
+        objs = list(objs)
+        editions = models.Q(pk__in=self.filter(pk__in=[obj.pk for obj in objs]).values("edition_id"))
+        if "edition" in fields or "edition_id" in fields:
+            editions |= models.Q(pk__in={obj.edition_id for obj in objs})
+        _refuse_published(Edition.objects.filter(editions), ENTRY_CHANGED)
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    bulk_update.alters_data = True
+
+    def update(self, **kwargs) -> int:
+        editions = models.Q(pk__in=self.values("edition_id"))
+        target = kwargs.get("edition", kwargs.get("edition_id"))
+        if isinstance(target, Edition | int):
+            editions |= models.Q(pk=getattr(target, "pk", target))
+        _refuse_published(Edition.objects.filter(editions), ENTRY_CHANGED)
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+    def delete(self):
+        _refuse_published(Edition.objects.filter(pk__in=self.values("edition_id")), ENTRY_DELETED)
+        return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
 
 
 class Entry(models.Model):
@@ -106,6 +173,8 @@ class Entry(models.Model):
     base = models.CharField(_("对应基本目录情况"), max_length=40)
     remarks = models.CharField(_("备注"), max_length=300, blank=True)
 
+    objects = EntryQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("目录条目")
         verbose_name_plural = _("目录条目")
@@ -117,13 +186,16 @@ class Entry(models.Model):
         return f"{self.edition.slug} ({self.section}) {self.number} {self.sub_name or self.main_name}"
 
     def save(self, *args, **kwargs) -> None:
-        if Edition.objects.filter(pk=self.edition_id, status=Edition.Status.PUBLISHED).exists():
-            raise ValidationError(_("目录版本已发布，其条目不能修改。"), code="published")
+        if self._state.adding:
+            _refuse_published(Edition.objects.filter(pk=self.edition_id), ENTRY_ADDED)
+        else:  # neither out of a published edition nor into one
+            _refuse_published(
+                Edition.objects.filter(models.Q(pk=self.edition_id) | models.Q(entries=self.pk)), ENTRY_CHANGED
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        if Edition.objects.filter(pk=self.edition_id, status=Edition.Status.PUBLISHED).exists():
-            raise ValidationError(_("目录版本已发布，其条目不能删除。"), code="published")
+        _refuse_published(Edition.objects.filter(entries=self.pk), ENTRY_DELETED)
         return super().delete(*args, **kwargs)
 
     def cells(self) -> list[str]:
