@@ -59,6 +59,11 @@ class ScopedAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self._in_scope(request, obj, for_change=True)
 
+    def has_add_permission(self, request):
+        # Staff without a jurisdiction have no register to add to: no "增加" button that can only fail.
+        user = request.user
+        return super().has_add_permission(request) and (user.is_superuser or access.home_jurisdiction(user) is not None)
+
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._in_scope(request, obj, for_change=True)
 

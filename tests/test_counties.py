@@ -129,7 +129,9 @@ def test_staff_without_a_jurisdiction_see_nothing(client, db):
     changelist = client.get(reverse("admin:approvals_approvalitem_changelist"))
     assert changelist.context["cl"].result_count == 0
     assert "您的账号尚未指定辖区，因此看不到任何事项登记。" in changelist.content.decode()
-    assert "您的账号尚未指定辖区" in client.get(reverse("admin:index")).content.decode()
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "您的账号尚未指定辖区" in index
+    assert reverse("admin:approvals_approvalitem_add") not in index  # nothing to add to
 
 
 def test_the_alignment_report_on_a_realistic_county_adjustment(
