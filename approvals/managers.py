@@ -17,10 +17,38 @@ class DepartmentQuerySet(models.QuerySet):
         return self.filter(Q(short_name=name) | Q(full_name=name) | Q(aliases__name=name)).distinct()
 
 
+class JurisdictionQuerySet(models.QuerySet):
+    def registers(self) -> JurisdictionQuerySet:
+        """Jurisdictions that keep a register: the city and the counties (the province only issues documents)."""
+        return self.exclude(level="province")
+
+
 class ApprovalItemQuerySet(models.QuerySet):
     def main_items(self) -> ApprovalItemQuerySet:
         """Items that are not sub-items of another item."""
         return self.filter(parent__isnull=True)
+
+    def public(self) -> ApprovalItemQuerySet:
+        """Items whose own page is public: the HTML page, the API detail and the CPSV-AP JSON-LD.
+
+        An item is public in every status but 未划转 (pending): at the bureau, returned, cancelled
+        and devolved items keep a page that shows their history. A sub-item is public when it is
+        and its main item is too. The public lists show fewer items (`listed`), all of them public.
+        """
+        from approvals.models import ItemStatus
+
+        pending = ItemStatus.PENDING
+        return self.filter(~Q(status=pending), Q(parent__isnull=True) | ~Q(parent__status=pending))
+
+    def listed(self) -> ApprovalItemQuerySet:
+        """Main items the public catalogue lists and exports: those at the bureau or returned.
+
+        The condition is `PUBLIC_MAIN`, which the partial indexes of the list share; every listed
+        item is `public`.
+        """
+        from approvals.models import PUBLIC_MAIN
+
+        return self.filter(PUBLIC_MAIN)
 
     def at_bureau(self, on: datetime.date | None = None) -> ApprovalItemQuerySet:
         """Items the bureau carries out: now, or on the day `on`.

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from approvals.managers import ApprovalItemQuerySet, DepartmentQuerySet
+from approvals.managers import ApprovalItemQuerySet, DepartmentQuerySet, JurisdictionQuerySet
 
 
 class Jurisdiction(models.Model):
@@ -36,6 +36,8 @@ class Jurisdiction(models.Model):
         _("已分配编码数"), default=0, editable=False, help_text=_("本辖区已分配的主项编码个数，由系统维护。")
     )
     position = models.PositiveIntegerField(_("排序"), default=0)
+
+    objects = JurisdictionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("辖区")

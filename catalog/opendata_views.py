@@ -6,7 +6,8 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
-from approvals.models import ApprovalItem, Department, ItemDepartment, Transfer
+from approvals.models import Department
+from catalog import selectors
 from catalog.models import Edition
 from catalog.opendata import edition_dcat, item_jsonld
 
@@ -24,11 +25,6 @@ def edition_dataset(request, slug: str):
 
 
 def item_service(request, code: str):
-    items = ApprovalItem.objects.select_related("parent", "jurisdiction").prefetch_related(
-        Prefetch("jurisdiction__departments", queryset=Department.objects.filter(is_bureau=True)),
-        Prefetch("department_links", queryset=ItemDepartment.objects.select_related("department")),
-        Prefetch("transfers", queryset=Transfer.objects.select_related("document").order_by("sequence")),
-        "children",
-    )
-    item = get_object_or_404(items, code=code)
+    bureau = Prefetch("jurisdiction__departments", queryset=Department.objects.filter(is_bureau=True))
+    item = get_object_or_404(selectors.item_pages().prefetch_related(bureau), code=code)
     return _jsonld(item_jsonld(item, request.build_absolute_uri))

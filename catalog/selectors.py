@@ -9,11 +9,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from approvals.models import (
-    PUBLIC_STATUSES,
     ApprovalItem,
     Department,
     ItemDepartment,
@@ -21,10 +20,12 @@ from approvals.models import (
     ItemType,
     Jurisdiction,
     PolicyDocument,
+    Transfer,
 )
 from catalog.models import Edition, Entry
 
 CHOICES_SECONDS = 300  # filter choices change when a clerk adds a department or a document: rarely
+ALL = "all"  # the jurisdiction parameter's value for every jurisdiction at once
 
 
 def default_jurisdiction() -> Jurisdiction:
@@ -35,6 +36,21 @@ def default_jurisdiction() -> Jurisdiction:
     return jurisdiction
 
 
+def jurisdiction_asked(code: str) -> tuple[Jurisdiction | None, bool]:
+    """The jurisdiction a list's `jurisdiction` parameter asks for, and whether its value was ignored.
+
+    None for every jurisdiction (`ALL`); the default one when the value is empty or unknown, and
+    then the flag says whether an unknown value was ignored.
+    """
+    if code == ALL:
+        return None, False
+    if code:
+        found = jurisdiction_by_code(code)
+        if found is not None:
+            return found, False
+    return default_jurisdiction(), bool(code)
+
+
 def jurisdiction_by_code(code: str) -> Jurisdiction | None:
     """The jurisdiction of that code, or None; cached for a few minutes (jurisdictions hardly change)."""
     if not re.fullmatch(r"[\w-]{1,40}", code):
@@ -42,18 +58,18 @@ def jurisdiction_by_code(code: str) -> Jurisdiction | None:
     key = f"catalog:jurisdiction:{code}"
     found = cache.get(key)
     if found is None:
-        found = Jurisdiction.objects.filter(code=code).first() or False  # False: cached "no such code"
+        found = Jurisdiction.objects.registers().filter(code=code).first() or False  # False: cached "no such code"
         cache.set(key, found, CHOICES_SECONDS)
     return found or None
 
 
 def public_items(jurisdiction: Jurisdiction | None) -> QuerySet[ApprovalItem]:
-    """The main items the public catalogue lists: at the bureau or returned to their department.
+    """The main items the public catalogue lists (`ApprovalItemQuerySet.listed`).
 
     In catalogue order: section (一) before section (二), then by code (the order items were registered,
     which for the official items is the order of the 2022 tables). `attach_rows` adds each item's 序号.
     """
-    items = ApprovalItem.objects.main_items().filter(status__in=PUBLIC_STATUSES)
+    items = ApprovalItem.objects.listed()
     if jurisdiction is not None:
         items = items.filter(jurisdiction=jurisdiction)
     return items.select_related("intake__document", "jurisdiction").for_lists().order_by("status", "code")
@@ -174,7 +190,9 @@ def filter_choices(jurisdiction: Jurisdiction | None) -> dict:
         choices = {
             "departments": list(departments.order_by("position", "pk").values_list("slug", "short_name")),
             "batches": batch_choices(),
-            "jurisdictions": list(Jurisdiction.objects.order_by("position", "pk").values_list("code", "name")),
+            "jurisdictions": list(
+                Jurisdiction.objects.registers().order_by("position", "pk").values_list("code", "name")
+            ),
         }
         cache.set(key, choices, CHOICES_SECONDS)
     return choices
@@ -210,23 +228,26 @@ def batch_filter(value: str) -> Q | None:
     return Q(intake__kind="transfer", intake__document__batch_label=labels[value])
 
 
-def item_detail(code: str) -> ApprovalItem | None:
-    """An item with everything its page shows, in a handful of queries."""
-    from django.db.models import Prefetch
+def item_pages() -> QuerySet[ApprovalItem]:
+    """The items that have a public page (`ApprovalItemQuerySet.public`), with what their pages show.
 
-    from approvals.models import Transfer
-
-    item = (
-        ApprovalItem.objects.select_related("jurisdiction", "parent", "intake__document")
+    Everything the HTML page, the API detail and the JSON-LD show, in a handful of queries. Under an
+    item only its public sub-items: the others' links would lead nowhere.
+    """
+    return (
+        ApprovalItem.objects.public()
+        .select_related("jurisdiction", "parent", "intake__document")
         .prefetch_related(
             Prefetch("department_links", queryset=ItemDepartment.objects.select_related("department")),
             Prefetch("transfers", queryset=Transfer.objects.select_related("document").order_by("sequence")),
-            Prefetch("children", queryset=ApprovalItem.objects.order_by("position", "pk")),
+            Prefetch("children", queryset=ApprovalItem.objects.public().order_by("position", "pk")),
         )
-        .filter(code=code, status__in=[*PUBLIC_STATUSES, ItemStatus.CANCELLED, ItemStatus.DEVOLVED])
-        .first()
     )
-    return item
+
+
+def item_detail(code: str) -> ApprovalItem | None:
+    """The public item of that code (`item_pages`), or None."""
+    return item_pages().filter(code=code).first()
 
 
 def editions_listing(item: ApprovalItem) -> list[tuple[Edition, Iterable[Entry]]]:

@@ -22,21 +22,12 @@ from catalog.models import Edition
 from catalog.paging import EXACT_UP_TO
 from catalog.tables import Row, Section, Table, item_rows
 
-ALL = "all"  # the jurisdiction filter's value for every jurisdiction at once
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 
 
 def _jurisdiction(request: HttpRequest) -> tuple[Jurisdiction | None, bool]:
-    """The jurisdiction asked for (default: the city); the flag says an unknown value was ignored."""
-    code = request.GET.get("jurisdiction", "")
-    if code == ALL:
-        return None, False
-    if code:
-        found = selectors.jurisdiction_by_code(code[:40])
-        if found is not None:
-            return found, False
-    return selectors.default_jurisdiction(), bool(code)
+    return selectors.jurisdiction_asked(request.GET.get("jurisdiction", ""))
 
 
 def _per_page(request: HttpRequest) -> int:
@@ -78,9 +69,9 @@ def index(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "jurisdiction_options": options_html(
             tuple(selectors.filter_choices(jurisdiction)["jurisdictions"]),
-            frozenset([jurisdiction.code if jurisdiction else ALL]),
+            frozenset([jurisdiction.code if jurisdiction else selectors.ALL]),
         ),
-        "all_jurisdictions": ALL,
+        "all_jurisdictions": selectors.ALL,
         "exact_up_to": EXACT_UP_TO,
     }
     return render(request, "catalog/index.html", context)

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "catalog.middleware.UnusableInputMiddleware",  # NUL in the address or query: 404/400, never a 500
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -240,13 +241,13 @@ SECURE_HSTS_PRELOAD = envbool("DJANGO_HSTS_PRELOAD", "1")
 if envbool("DJANGO_BEHIND_PROXY", "0"):
     # The reverse proxy terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
     # Every request comes from the proxy's address: django-axes must key lockouts on the client's,
     # the address our proxies appended to X-Forwarded-For (counted from the right, see config/client_ip.py).
     PROXY_COUNT = envint("DJANGO_PROXY_COUNT", "1")
     if PROXY_COUNT < 1:
         raise ImproperlyConfigured(f"DJANGO_PROXY_COUNT must be 1 or more behind a proxy, not {PROXY_COUNT}")
     AXES_CLIENT_IP_CALLABLE = "config.client_ip.forwarded_client_ip"
+CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 # Content-Security-Policy (django-csp): no inline script anywhere, nothing from another origin.
 CONTENT_SECURITY_POLICY = {

@@ -1,14 +1,17 @@
 """The read-only JSON API: the same filters and search as the public pages."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
+from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from approvals.models import ApprovalItem, Department, ItemStatus, Transfer
+from approvals.models import ApprovalItem, Department, ItemStatus
 from catalog import selectors
 from catalog.api.pagination import CatalogPagination
 from catalog.api.serializers import DepartmentSerializer, EditionSerializer, ItemDetailSerializer, ItemSerializer
@@ -23,6 +26,21 @@ class ItemFilterBackend(DjangoFilterBackend):
         return kwargs
 
 
+class ChineseNotFound:
+    """A lookup that finds nothing answers `not_found` (default: DRF's translated 未找到。).
+
+    DRF passes Django's untranslated "No … matches the given query." on otherwise.
+    """
+
+    not_found = None
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound(self.not_found) from None
+
+
 JURISDICTION = OpenApiParameter("jurisdiction", str, description="辖区代码，默认 shuozhou（朔州市本级）")
 
 
@@ -30,7 +48,8 @@ JURISDICTION = OpenApiParameter("jurisdiction", str, description="辖区代码�
     list=extend_schema(parameters=[JURISDICTION], summary="事项列表（与公开目录页相同的筛选和搜索）"),
     retrieve=extend_schema(summary="一个事项，含划转记录"),
 )
-class ItemViewSet(viewsets.ReadOnlyModelViewSet):
+class ItemViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
+    not_found = _("没有这个事项。")
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
     filter_backends = [ItemFilterBackend]
@@ -40,32 +59,15 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     def jurisdiction(self):
         """The jurisdiction asked for by `jurisdiction` (default: the city; "all": every one)."""
         if not hasattr(self, "_jurisdiction"):
-            from approvals.models import Jurisdiction
-
             code = self.request.query_params.get("jurisdiction", "")
-            if code == "all":
-                self._jurisdiction = None
-            elif code:
-                self._jurisdiction = (
-                    Jurisdiction.objects.filter(code=code[:40]).first() or selectors.default_jurisdiction()
-                )
-            else:
-                self._jurisdiction = selectors.default_jurisdiction()
+            self._jurisdiction, _ignored = selectors.jurisdiction_asked(code)
         return self._jurisdiction
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular describing the API: no database
             return ApprovalItem.objects.none()
         if self.action == "retrieve":
-            return (
-                ApprovalItem.objects.filter(status__in=selectors.PUBLIC_STATUSES)
-                .select_related("jurisdiction", "parent", "intake__document")
-                .prefetch_related(
-                    "department_links__department",
-                    "children",
-                    Prefetch("transfers", queryset=Transfer.objects.select_related("document").order_by("sequence")),
-                )
-            )
+            return selectors.item_pages()
         return selectors.public_items(self.jurisdiction())
 
     def get_serializer_class(self):
@@ -76,7 +78,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.attach_rows(list(page)) if page is not None else None
 
 
-class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+class DepartmentViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
     serializer_class = DepartmentSerializer
     lookup_field = "slug"
 
@@ -90,7 +92,7 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class EditionViewSet(viewsets.ReadOnlyModelViewSet):
+class EditionViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
     serializer_class = EditionSerializer
     lookup_field = "slug"
 
