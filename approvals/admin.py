@@ -10,7 +10,7 @@ import io
 from concurrency.fields import IntegerVersionField
 from concurrency.forms import VersionWidget
 from django.contrib import admin
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from approvals import access, services
+from approvals import access, services, vocabulary
 from approvals.admin_actions import TRANSFER_ACTIONS, register_on_date_view
 from approvals.admin_forms import ApprovalItemForm, ItemDepartmentFormSet
 from approvals.admin_io import FlatImportExportMixin
@@ -99,18 +99,11 @@ class BatchFilter(admin.SimpleListFilter):
     parameter_name = "batch"
 
     def lookups(self, request, model_admin):
-        documents = access.scope_documents(PolicyDocument.objects.exclude(batch_label=""), request.user).order_by(
-            F("issued_on").asc(nulls_first=True), "number"
-        )
-        return [(f"doc-{d.pk}", d.batch_label) for d in documents] + [("accepted", _("承接"))]
+        return vocabulary.batch_choices()  # the same values as the public filter's
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value == "accepted":
-            return queryset.filter(intake__kind=Transfer.Kind.ACCEPT)
-        if value and value.startswith("doc-") and value[4:].isdigit():
-            return queryset.filter(intake__kind=Transfer.Kind.TRANSFER, intake__document_id=int(value[4:]))
-        return queryset
+        condition = vocabulary.batch_condition(self.value()) if self.value() else None
+        return queryset.filter(condition) if condition is not None else queryset
 
 
 class LevelFilter(admin.SimpleListFilter):
@@ -233,10 +226,43 @@ class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
         # Items are never deleted: a withdrawn power is cancelled, and its history stays.
         return False
 
+    # The add and change forms write through the services, like every other path: a new item gets its
+    # code and its place among its siblings from `item_create`, its departments from `item_set_departments`.
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.code = services.item_allocate_code(jurisdiction=obj.jurisdiction, parent=obj.parent)
-        super().save_model(request, obj, form, change)
+        if change:
+            services.item_update(item=obj, user=request.user)
+        # A new item is created in save_related, once its departments (an inline) are known.
+
+    def save_related(self, request, form, formsets, change):
+        item = form.instance
+        departments = []
+        for formset in formsets:
+            formset.save(commit=False)  # what changed, for the change message; the services write it
+            if formset.model is ItemDepartment:
+                kept = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+                ordered = sorted(
+                    (row for row in kept if row.get("department")), key=lambda row: row.get("position") or 0
+                )
+                departments = [row["department"] for row in ordered]
+        if change:
+            services.item_set_departments(item=item, departments=departments, user=request.user)
+            return
+        guide = {name: getattr(item, name) for name in services.GUIDE_FIELDS}
+        created = services.item_create(
+            jurisdiction=item.jurisdiction,
+            name=item.name,
+            item_type=item.item_type,
+            departments=departments,
+            parent=item.parent,
+            in_base_catalogue=item.in_base_catalogue,
+            remarks=item.remarks,
+            source_text=item.source_text,
+            guide=guide,
+            user=request.user,
+        )
+        # The admin goes on with the object its form built (the message, the redirect): make it the created one.
+        item.__dict__.update({key: value for key, value in created.__dict__.items() if not key.startswith("_")})
+        item._state.adding, item._state.db = False, created._state.db
 
 
 class DepartmentAliasInline(admin.TabularInline):
@@ -262,23 +288,15 @@ class DepartmentAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
     inlines = (DepartmentAliasInline,)
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_items=Count("items", distinct=True),
-                n_bureau=Count("items", filter=Q(items__status="bureau"), distinct=True),
-            )
-            .prefetch_related("aliases")
-        )
+        return super().get_queryset(request).with_item_counts().prefetch_related("aliases")
 
-    @admin.display(description=_("事项数"), ordering="n_items")
+    @admin.display(description=_("全部主项"), ordering="items_registered")
     def item_count(self, obj) -> int:
-        return obj.n_items
+        return obj.items_registered
 
-    @admin.display(description=_("在审批局实施"), ordering="n_bureau")
+    @admin.display(description=_("在审批局实施的主项"), ordering="items_at_bureau")
     def at_bureau_count(self, obj) -> int:
-        return obj.n_bureau
+        return obj.items_at_bureau
 
     @admin.display(description=_("别名"))
     def aliases_display(self, obj) -> str:
@@ -379,3 +397,7 @@ class StaffProfileAdmin(ScopedAdmin):
     list_filter = ("jurisdiction",)
     search_fields = ("user__username", "user__first_name", "user__last_name")
     autocomplete_fields = ("user",)
+
+
+# Users are kept with their group and jurisdiction on one screen.
+from approvals import admin_staff  # noqa: E402, F401

@@ -8,7 +8,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals import services
+from approvals import rules
 from approvals.models import ApprovalItem, PolicyDocument
 
 STALE_MESSAGE = _(
@@ -51,7 +51,7 @@ class ApprovalItemForm(ConcurrentForm):
             if parent is not None and self.instance.pk and parent.pk == self.instance.pk:
                 raise ValidationError({"parent": _("事项不能是自己的主项。")}, code="self_parent")
             try:
-                services.item_validate_placement(jurisdiction=jurisdiction, parent=parent)
+                rules.item_validate_placement(jurisdiction=jurisdiction, parent=parent)
             except ValidationError as error:
                 self.add_error("parent", error)
         return cleaned
@@ -71,16 +71,9 @@ class ItemDepartmentFormSet(BaseInlineFormSet):
         ]
         departments = [row["department"] for row in sorted(kept, key=lambda row: row.get("position") or 0)]
         item = self.instance
-        if len({d.pk for d in departments}) != len(departments):
-            raise ValidationError(_("同一部门不能重复填写。"), code="duplicate_department")
-        for department in departments:
-            if item.jurisdiction_id and department.jurisdiction_id != item.jurisdiction_id:
-                raise ValidationError(
-                    _("部门“%(department)s”不属于事项所在辖区。"),
-                    code="foreign_department",
-                    params={"department": department},
-                )
-        services.item_validate_origin(name=item.name, departments=departments, source_text=item.source_text or "")
+        # The same rules as services.item_set_departments and item_create, asked before anything is saved.
+        rules.item_validate_departments(jurisdiction_id=item.jurisdiction_id, departments=departments)
+        rules.item_validate_origin(name=item.name, departments=departments, source_text=item.source_text or "")
 
 
 class TransferActionForm(forms.Form):

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from approvals.cells import archive_problem, clean_text, inert_csv_text
+from spreadsheets.cells import archive_problem, clean_text, inert_csv_text
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BLANK_RUN_LIMIT = 1000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import connection, models
-from django.db.models import BooleanField, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, Count, F, Func, OuterRef, Q, Subquery, Value
 
 from approvals.search import term_key, tsquery
 
@@ -15,6 +15,24 @@ class DepartmentQuerySet(models.QuerySet):
         """Departments whose short name, full name or one of whose aliases is exactly `name`."""
         name = name.strip()
         return self.filter(Q(short_name=name) | Q(full_name=name) | Q(aliases__name=name)).distinct()
+
+    def with_item_counts(self) -> DepartmentQuerySet:
+        """Each department with `items_at_bureau` and `items_registered`, counted in main items (主项).
+
+        The one count of a department's items wherever it is shown (the admin's department list,
+        the API, the statistics page): main items whose departments include this one, at any
+        position (item 60, 临时性建筑物搭建…, counts for 市住建局 and for 市城市管理局 alike).
+        Sub-items are not counted: they are rows of their main item's table entry (表格行), not
+        items of their own. `items_at_bureau` counts those the bureau carries out now (status
+        at the bureau); `items_registered` those in any status.
+        """
+        from approvals.models import ItemStatus
+
+        main = Q(items__parent__isnull=True)
+        return self.annotate(
+            items_at_bureau=Count("items", filter=main & Q(items__status=ItemStatus.BUREAU), distinct=True),
+            items_registered=Count("items", filter=main, distinct=True),
+        )
 
 
 class JurisdictionQuerySet(models.QuerySet):

@@ -8,10 +8,10 @@ in the same transaction as the event that explains it.
 from concurrency.fields import IntegerVersionField
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from approvals import vocabulary
 from approvals.managers import ApprovalItemQuerySet, DepartmentQuerySet, JurisdictionQuerySet
 
 
@@ -75,9 +75,6 @@ class Department(models.Model):
     def __str__(self) -> str:
         return self.short_name
 
-    def get_absolute_url(self) -> str:
-        return reverse("catalog:department", args=[self.slug])
-
 
 class DepartmentAlias(models.Model):
     """Another name under which the tables print a department (市市场监管局 for 市市场监督管理局)."""
@@ -130,6 +127,10 @@ class PolicyDocument(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        vocabulary.forget_batches()  # its batch label may be new to the batch filters
 
 
 class ItemType(models.TextChoices):
@@ -263,9 +264,6 @@ class ApprovalItem(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("catalog:item", args=[self.code])
-
     @property
     def is_sub_item(self) -> bool:
         return self.parent_id is not None
@@ -280,7 +278,7 @@ class ApprovalItem(models.Model):
         return self.intake.batch_label() if self.intake_id else ""
 
     def base_text(self) -> str:
-        return "基本目录事项" if self.in_base_catalogue else "基本目录外事项"
+        return vocabulary.base_text(self.in_base_catalogue)
 
 
 class StaffProfile(models.Model):
@@ -374,14 +372,4 @@ class Transfer(models.Model):
         document_label = self.document.batch_label if self.kind == self.Kind.TRANSFER and self.document_id else ""
         return self.label_of_batch(self.kind, document_label)
 
-    @classmethod
-    def label_of_batch(cls, kind: str | None, document_label: str | None) -> str:
-        """The 划转情况 text of an event of `kind` whose document names its batch `document_label`.
-
-        Accepted from the province: 承接; transferred: the batch its document belongs to; otherwise nothing.
-        """
-        if kind == cls.Kind.ACCEPT:
-            return "承接"
-        if kind == cls.Kind.TRANSFER:
-            return document_label or ""
-        return ""
+    label_of_batch = staticmethod(vocabulary.batch_label)

@@ -17,35 +17,40 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from approvals.access import check_can_change, check_can_cite
+from approvals.access import check_can_change
+from approvals.bulk import record
 from approvals.models import (
     ApprovalItem,
     Department,
     ItemDepartment,
-    ItemStatus,
     ItemType,
     Jurisdiction,
     PolicyDocument,
     Transfer,
 )
+from approvals.rules import (  # noqa: F401  (services' interface: callers name them through here)
+    INTAKE_KINDS,
+    TRANSITIONS,
+    TransitionRefused,
+    item_validate_departments,
+    item_validate_origin,
+    item_validate_placement,
+    main_code,
+    sub_code,
+)
 
 Kind = Transfer.Kind
-
-# Which statuses each event may start from, and the status it leads to.
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    Kind.TRANSFER: (frozenset({ItemStatus.PENDING, ItemStatus.RETURNED}), ItemStatus.BUREAU),
-    Kind.ACCEPT: (frozenset({ItemStatus.PENDING, ItemStatus.RETURNED}), ItemStatus.BUREAU),
-    Kind.RETURN: (frozenset({ItemStatus.BUREAU}), ItemStatus.RETURNED),
-    Kind.CANCEL: (frozenset({ItemStatus.PENDING, ItemStatus.BUREAU, ItemStatus.RETURNED}), ItemStatus.CANCELLED),
-    Kind.DEVOLVE: (frozenset({ItemStatus.PENDING, ItemStatus.BUREAU, ItemStatus.RETURNED}), ItemStatus.DEVOLVED),
-}
-INTAKE_KINDS = frozenset({Kind.TRANSFER, Kind.ACCEPT})
-
 User = AbstractBaseUser | None
-
-
-class TransitionRefused(ValidationError):
-    """The event does not apply to the item in its current status."""
+# The service-guide fields the notice asks to standardise (all optional).
+GUIDE_FIELDS = (
+    "application_materials",
+    "acceptance_conditions",
+    "procedure",
+    "statutory_time_limit",
+    "promised_time_limit",
+    "fees",
+    "legal_basis",
+)
 
 
 def item_type_from_label(label: str) -> str:
@@ -74,9 +79,13 @@ def item_create(
     remarks: str = "",
     source_text: str = "",
     derived_from: ApprovalItem | None = None,
+    guide: dict[str, str] | None = None,
     user: User = None,
 ) -> ApprovalItem:
-    """Create an item (status 未划转) with the next stable code of its jurisdiction."""
+    """Create an item (status 未划转) with the next stable code of its jurisdiction.
+
+    `guide` holds service-guide fields (GUIDE_FIELDS) to fill in at once.
+    """
     check_can_change(user, jurisdiction.pk)
     name = name.strip()
     if not name:
@@ -96,6 +105,7 @@ def item_create(
         remarks=remarks.strip(),
         source_text=source_text.strip(),
         derived_from=derived_from,
+        **{name: value for name, value in (guide or {}).items() if name in GUIDE_FIELDS},
     )
     item._history_user = user
     item.save()
@@ -103,43 +113,42 @@ def item_create(
     return item
 
 
-def item_validate_placement(*, jurisdiction: Jurisdiction, parent: ApprovalItem | None) -> None:
-    """A sub-item hangs under a main item of the same jurisdiction; sub-items have no sub-items."""
-    if parent is None:
-        return
-    if parent.parent_id is not None:
-        raise ValidationError(_("子项不能再有子项：“%(parent)s”本身是子项。"), code="nested", params={"parent": parent})
-    if parent.jurisdiction_id != jurisdiction.pk:
-        raise ValidationError(_("子项必须与主项属于同一辖区。"), code="foreign_parent")
-
-
-def item_validate_origin(*, name: str, departments: Sequence[Department], source_text: str) -> None:
-    """An item is carried out for a department (one or more), or comes from a source such as 省政府下放."""
-    if not departments and not source_text.strip():
-        raise ValidationError(
-            _("事项“%(name)s”需要至少一个划转部门，或填写事项来源（如“省政府下放”）。"),
-            code="no_department",
-            params={"name": name},
-        )
+@transaction.atomic
+def item_set_departments(*, item: ApprovalItem, departments: Sequence[Department], user: User = None) -> None:
+    """Make `departments`, in that order, the item's departments; each link added, moved or removed is audited."""
+    check_can_change(user, item.jurisdiction_id)
+    item_validate_departments(jurisdiction_id=item.jurisdiction_id, departments=departments)
+    wanted = {department.pk: position for position, department in enumerate(departments)}
+    for link in ItemDepartment.objects.filter(item=item):
+        link._history_user = user
+        if link.department_id not in wanted:
+            link.delete()
+        elif link.position != wanted[link.department_id]:
+            link.position = wanted.pop(link.department_id)
+            link.save(update_fields=["position"])
+        else:
+            wanted.pop(link.department_id)
+    for department_id, position in wanted.items():
+        link = ItemDepartment(item=item, department_id=department_id, position=position)
+        link._history_user = user
+        link.save()
 
 
 @transaction.atomic
-def item_set_departments(*, item: ApprovalItem, departments: Sequence[Department], user: User = None) -> None:
-    """Replace the item's departments by `departments`, in that order."""
+def item_update(*, item: ApprovalItem, user: User = None) -> ApprovalItem:
+    """Save an item's edited fields (name, type, remarks, service guide …), never its status, with its author.
+
+    The lost-update guard (the version field) refuses a save over a newer one.
+    """
     check_can_change(user, item.jurisdiction_id)
-    if len({d.pk for d in departments}) != len(departments):
-        raise ValidationError(_("同一部门不能重复填写。"), code="duplicate_department")
-    for department in departments:
-        if department.jurisdiction_id != item.jurisdiction_id:
-            raise ValidationError(
-                _("部门“%(department)s”不属于事项所在辖区。"),
-                code="foreign_department",
-                params={"department": department},
-            )
-    ItemDepartment.objects.filter(item=item).delete()
-    ItemDepartment.objects.bulk_create(
-        ItemDepartment(item=item, department=department, position=index) for index, department in enumerate(departments)
-    )
+    stored = ApprovalItem.objects.filter(pk=item.pk).values_list("jurisdiction_id", flat=True).first()
+    if stored is not None and stored != item.jurisdiction_id:
+        raise ValidationError(_("事项不能移到另一个辖区。"), code="moved_jurisdiction")
+    check_can_change(user, stored)
+    item_validate_placement(jurisdiction=item.jurisdiction, parent=item.parent)
+    item._history_user = user
+    item.save()
+    return item
 
 
 def item_transfer(**kwargs) -> list[Transfer]:
@@ -179,47 +188,11 @@ def _record(
 ) -> list[Transfer]:
     """Write `kind` for the item and each of its sub-items; refuse if any of them cannot take it."""
     # Lock the rows so that two clerks cannot record events on the same item at once.
-    items = list(ApprovalItem.objects.select_for_update().filter(pk=item.pk)) + list(
-        ApprovalItem.objects.select_for_update().filter(parent_id=item.pk).order_by("position", "pk")
-    )
-    if not items:
+    main = ApprovalItem.objects.select_for_update().filter(pk=item.pk).first()
+    if main is None:
         raise ValidationError(_("事项不存在。"), code="missing")
-    check_can_change(user, items[0].jurisdiction_id)
-    check_can_cite(user, document)
-    allowed, new_status = TRANSITIONS[kind]
-    for target in items:
-        if target.status not in allowed:
-            raise TransitionRefused(
-                _("事项“%(code)s %(name)s”当前状态为“%(status)s”，不能%(action)s。"),
-                code="refused",
-                params={
-                    "code": target.code,
-                    "name": target.name,
-                    "status": target.get_status_display(),
-                    "action": Kind(kind).label,
-                },
-            )
-    written = []
-    for target in items:
-        last = Transfer.objects.filter(item=target).aggregate(m=Max("sequence"))["m"] or 0
-        event = Transfer.objects.create(
-            item=target,
-            sequence=last + 1,
-            kind=kind,
-            from_status=target.status,
-            to_status=new_status,
-            effective_on=effective_on,
-            document=document,
-            note=note.strip(),
-            recorded_by=user if getattr(user, "pk", None) else None,
-        )
-        changes = {"status": new_status}
-        if kind in INTAKE_KINDS:
-            changes["intake"] = event
-        # The version field is left alone on purpose: a status change does not make a
-        # clerk's open edit form stale, because status is not part of that form.
-        ApprovalItem.objects.filter(pk=target.pk).update(**changes)
-        written.append(event)
+    children = list(ApprovalItem.objects.select_for_update().filter(parent_id=item.pk).order_by("position", "pk"))
+    written = record(kind, items=[main, *children], effective_on=effective_on, document=document, user=user, note=note)
     item.refresh_from_db(fields=["status", "intake"])
     return written
 
@@ -232,12 +205,12 @@ def item_allocate_code(*, jurisdiction: Jurisdiction, parent: ApprovalItem | Non
         ApprovalItem.objects.select_for_update().filter(pk=parent.pk).exists()
         taken = ApprovalItem.objects.filter(parent=parent).values_list("code", flat=True)
         numbers = [int(code.rsplit("-", 1)[1]) for code in taken if code.rsplit("-", 1)[-1].isdigit()]
-        return f"{parent.code}-{max(numbers, default=0) + 1:02d}"
+        return sub_code(parent.code, max(numbers, default=0) + 1)
     # Lock the jurisdiction row: the counter is the one place codes are handed out.
     locked = Jurisdiction.objects.select_for_update().get(pk=jurisdiction.pk)
     locked.item_counter += 1
     Jurisdiction.objects.filter(pk=locked.pk).update(item_counter=locked.item_counter)
-    return f"{locked.code_prefix}-{locked.item_counter:04d}"
+    return main_code(locked.code_prefix, locked.item_counter)
 
 
 def _next_position(parent: ApprovalItem | None) -> int:

@@ -99,10 +99,12 @@ def editions_diff(old: Edition, new: Edition) -> Adjustment:
     basis_of_new = str(new.document) if new.document_id else ""
     adjustment = Adjustment(old=old, new=new)
 
-    # The events that explain arrivals and departures between the two editions' dates.
+    # The events that explain arrivals and departures between the two editions' dates; for two
+    # editions of one day, that day's events (a date cannot tell which came before the first).
     events = Transfer.objects.filter(item_id__in=set(before) ^ set(after)).select_related("document")
     if old.published_on:
-        events = events.filter(Q(effective_on__gt=old.published_on) | Q(effective_on__isnull=True))
+        since = "gte" if old.published_on == new.published_on else "gt"
+        events = events.filter(Q(**{f"effective_on__{since}": old.published_on}) | Q(effective_on__isnull=True))
     if new.published_on:
         events = events.filter(Q(effective_on__lte=new.published_on) | Q(effective_on__isnull=True))
     last_event: dict[int, Transfer] = {}

@@ -122,13 +122,7 @@ def county_derive(
 
 def flag_derived_items(edition: Edition) -> int:
     """After the city publishes `edition`, mark the county items whose city item changed; returns how many."""
-    previous = (
-        Edition.objects.published()
-        .filter(jurisdiction=edition.jurisdiction, published_on__lte=edition.published_on)
-        .exclude(pk=edition.pk)
-        .order_by("-published_on", "-id")
-        .first()
-    )
+    previous = edition.previous()
     if previous is None or edition.jurisdiction.level != Jurisdiction.Level.CITY:
         return 0
     flagged = 0

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, ItemType, Jurisdiction
 from approvals.search import MAX_TERM
-from catalog.selectors import batch_filter, filter_choices
+from approvals.vocabulary import BASE_TEXTS, batch_condition
+from catalog.selectors import filter_choices
 
 
 @lru_cache(maxsize=2048)
@@ -84,7 +85,7 @@ class ItemFilter(django_filters.FilterSet):
         method="filter_base",
         label=_("基本目录"),
         empty_label=_("全部"),
-        choices=[("yes", _("基本目录事项")), ("no", _("基本目录外事项"))],
+        choices=list(zip(("yes", "no"), BASE_TEXTS, strict=True)),
         help_text=_("是否列入山西省划转基本目录（晋政发〔2021〕47号）。"),
     )
 
@@ -111,7 +112,7 @@ class ItemFilter(django_filters.FilterSet):
         return queryset.filter(Exists(links))
 
     def filter_batch(self, queryset, name: str, value: str):
-        condition = batch_filter(value)
+        condition = batch_condition(value)
         return queryset.filter(condition) if condition is not None else queryset
 
     def filter_base(self, queryset, name: str, value: str):

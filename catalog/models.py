@@ -15,6 +15,14 @@ ENTRY_CHANGED = _("目录版本“%(slug)s”已发布，其条目不能修改�
 ENTRY_DELETED = _("目录版本“%(slug)s”已发布，其条目不能删除。")
 
 
+def publication_order(through: str = "", *, newest_first: bool = False) -> list[models.OrderBy]:
+    """order_by() arguments for `EditionQuerySet.in_publication_order`, of editions reached `through` a relation."""
+    fields = (f"{through}published_on", f"{through}published_at", f"{through}id")
+    if newest_first:
+        return [models.F(field).desc(nulls_last=True) for field in fields]
+    return [models.F(field).asc(nulls_first=True) for field in fields]
+
+
 def _refuse_published(editions: "EditionQuerySet", message) -> None:
     """Raise `message` naming the first published edition among `editions` (one query)."""
     slug = editions.published().order_by("slug").values_list("slug", flat=True).first()
@@ -42,12 +50,31 @@ class EditionQuerySet(models.QuerySet):
         """Editions that have been published; only these are public."""
         return self.filter(status=Edition.Status.PUBLISHED)
 
+    def in_publication_order(self) -> "EditionQuerySet":
+        """Published editions, earliest first: by publication date, then the moment of publishing, then id.
+
+        The one order of editions: `latest_published` is the last of it and `Edition.previous` the one
+        before an edition, so that two editions published on the same day still follow each other.
+        An edition without a date or a moment (published by hand in SQL) counts as the first of its day.
+        """
+        return self.published().order_by(*publication_order())
+
     def latest_published(self, jurisdiction: Jurisdiction | None = None) -> "Edition | None":
-        """The most recent published edition (of one jurisdiction when given)."""
-        qs = self.published()
+        """The last published edition in publication order (of one jurisdiction when given)."""
+        qs = self.in_publication_order()
         if jurisdiction is not None:
             qs = qs.filter(jurisdiction=jurisdiction)
-        return qs.order_by("-published_on", "-id").first()
+        return qs.last()
+
+    def with_previous(self) -> list["Edition"]:
+        """These published editions in publication order, each with `previous_edition`: the one before it
+        of its jurisdiction among them (what `Edition.previous` answers when all are given); one query."""
+        editions = list(self.in_publication_order())
+        last: dict[int, Edition] = {}
+        for edition in editions:
+            edition.previous_edition = last.get(edition.jurisdiction_id)
+            last[edition.jurisdiction_id] = edition
+        return editions
 
 
 class Edition(models.Model):
@@ -69,6 +96,13 @@ class Edition(models.Model):
         related_name="editions",
     )
     published_on = models.DateField(_("发布日期"), null=True, blank=True)
+    published_at = models.DateTimeField(
+        _("发布时间"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("发布的时刻，发布时记录；同一天发布的版本按它排先后。草稿为空。"),
+    )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     section1_heading = models.CharField(_("第一部分标题"), max_length=200, help_text=_("照原文书写，含事项数。"))
     section2_heading = models.CharField(_("第二部分标题"), max_length=200, help_text=_("照原文书写，含事项数。"))
@@ -80,7 +114,7 @@ class Edition(models.Model):
     class Meta:
         verbose_name = _("目录版本")
         verbose_name_plural = _("目录版本")
-        ordering = ["-published_on", "-id"]
+        ordering = ["-published_on", "-published_at", "-id"]
         permissions = [("publish_edition", _("可以发布目录版本"))]
 
     def __str__(self) -> str:
@@ -103,6 +137,15 @@ class Edition(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    def previous(self) -> "Edition | None":
+        """The published edition of the same jurisdiction just before this one in publication order
+        (`EditionQuerySet.in_publication_order`); for a draft, the latest published one."""
+        editions = Edition.objects.filter(jurisdiction_id=self.jurisdiction_id).with_previous()
+        for edition in editions:
+            if edition.pk == self.pk:
+                return edition.previous_edition
+        return editions[-1] if editions else None
 
 
 class EntryQuerySet(models.QuerySet):

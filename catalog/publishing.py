@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.access import can_change, check_can_change, check_can_cite
@@ -105,6 +106,7 @@ def edition_publish(*, edition: Edition, user: AbstractBaseUser, published_on: d
             _("目录版本“%(slug)s”没有任何条目，不能发布。"), code="empty", params={"slug": locked.slug}
         )
     locked.published_on = published_on or locked.published_on or datetime.date.today()
+    locked.published_at = timezone.now()  # orders editions published on the same day
     locked.status = Edition.Status.PUBLISHED
     locked.save()
     # The counties align with the city: their copies of changed city items need a look.

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from approvals.models import ItemStatus, ItemType, Transfer
+from approvals import vocabulary
+from approvals.models import ItemType, Transfer
+from approvals.rules import main_code, sub_code, walk
 from catalog.official_source import OfficialCatalogue, SourceRow, read_official
 
 CITY = "shuozhou"
@@ -28,6 +30,8 @@ JURISDICTIONS = [
     # The issuer of 晋政发〔2021〕47号: the province keeps no register here, it owns its documents.
     (PROVINCE, "山西省", "province", "SX"),
 ]
+
+CITY_PREFIX = next(prefix for code, _name, _level, prefix in JURISDICTIONS if code == CITY)
 
 # short name as printed → (slug, full name); the order of first appearance in the tables decides the position.
 DEPARTMENTS = {
@@ -59,7 +63,7 @@ BUREAU = ("市行政审批服务管理局", "spj", "朔州市行政审批服务�
 # printed alias → short name
 ALIASES = {"市市场监管局": "市市场监督管理局"}
 # The 划转部门 cell of powers accepted from the province: a source, not a department.
-PROVINCE_SOURCE = "省政府下放"
+PROVINCE_SOURCE = vocabulary.PROVINCE_SOURCE
 
 FIRST_BATCH = "朔政发〔2020〕7号"
 BASE_CATALOGUE = "晋政发〔2021〕47号"
@@ -205,7 +209,7 @@ def build_fixture_objects(catalogue: OfficialCatalogue | None = None) -> list[di
                 name=item.name,
                 item_type=TYPE_VALUES[row.item_type],
                 source_text=row.departments if row.departments == PROVINCE_SOURCE else "",
-                in_base_catalogue=row.base == "基本目录事项",
+                in_base_catalogue=row.base == vocabulary.IN_BASE,
                 remarks=row.remarks if row.section == 1 else "",
                 derived_from=None,
                 review_reason="",
@@ -252,6 +256,7 @@ def build_fixture_objects(catalogue: OfficialCatalogue | None = None) -> list[di
             jurisdiction=city,
             document=notice_pk,
             published_on=catalogue.notice_date,
+            published_at=f"{catalogue.notice_date}T00:00:00+08:00",
             status="published",
             section1_heading=catalogue.section1_heading,
             section2_heading=catalogue.section2_heading,
@@ -301,7 +306,12 @@ def _items(catalogue: OfficialCatalogue) -> list[_Item]:
         if row.first_of_item:
             main_count += 1
             current_main = _Item(
-                pk=len(items) + 1, code=f"SZ-{main_count:04d}", row=row, name=row.main_name, parent=None, position=0
+                pk=len(items) + 1,
+                code=main_code("SZ", main_count),
+                row=row,
+                name=row.main_name,
+                parent=None,
+                position=0,
             )
             items.append(current_main)
         if row.sub_name:
@@ -309,7 +319,7 @@ def _items(catalogue: OfficialCatalogue) -> list[_Item]:
             items.append(
                 _Item(
                     pk=len(items) + 1,
-                    code=f"{current_main.code}-{position:02d}",
+                    code=sub_code(current_main.code, position),
                     row=row,
                     name=row.sub_name,
                     parent=current_main.pk,
@@ -320,37 +330,25 @@ def _items(catalogue: OfficialCatalogue) -> list[_Item]:
 
 
 def _events(row: SourceRow, batch_document: dict[str, int], notice: int, notice_date: str) -> list[dict]:
-    pending, bureau, returned = ItemStatus.PENDING, ItemStatus.BUREAU, ItemStatus.RETURNED
-    if row.batch == "承接":
-        intake = dict(
-            kind=Transfer.Kind.ACCEPT,
-            from_status=pending,
-            to_status=bureau,
-            effective_on=None,
-            document=None,
-            note=row.remarks or PROVINCE_SOURCE,
-        )
+    """The row's history: how it came to the bureau, and for section (二) its return.
+
+    The statuses before and after each event come from the register's transition table (approvals.rules),
+    the one the services apply: the fixture cannot hold a history the services would refuse.
+    """
+    if row.batch == vocabulary.ACCEPTED:
+        intake = dict(kind=Transfer.Kind.ACCEPT, effective_on=None, document=None, note=row.remarks or PROVINCE_SOURCE)
     else:
         document = batch_document[row.batch]
-        intake = dict(
-            kind=Transfer.Kind.TRANSFER,
-            from_status=pending,
-            to_status=bureau,
-            effective_on=notice_date if document == notice else None,
-            document=document,
-            note="",
-        )
-    if row.section == 1:
-        return [intake]
-    back = dict(
-        kind=Transfer.Kind.RETURN,
-        from_status=bureau,
-        to_status=returned,
-        effective_on=notice_date,
-        document=notice,
-        note="",
-    )
-    return [intake, back]
+        effective_on = notice_date if document == notice else None
+        intake = dict(kind=Transfer.Kind.TRANSFER, effective_on=effective_on, document=document, note="")
+    events = [intake]
+    if row.section == 2:
+        events.append(dict(kind=Transfer.Kind.RETURN, effective_on=notice_date, document=notice, note=""))
+    steps = walk([event["kind"] for event in events], name=row.main_name)
+    return [
+        dict(kind=event["kind"], from_status=before, to_status=after, **{k: v for k, v in event.items() if k != "kind"})
+        for event, (before, after) in zip(events, steps, strict=True)
+    ]
 
 
 def _obj(model: str, pk: int, **fields) -> dict:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from approvals import vocabulary
 from approvals.models import (
     ApprovalItem,
     Department,
@@ -19,10 +20,9 @@ from approvals.models import (
     ItemStatus,
     ItemType,
     Jurisdiction,
-    PolicyDocument,
     Transfer,
 )
-from catalog.models import Edition, Entry
+from catalog.models import Edition, Entry, publication_order
 
 CHOICES_SECONDS = 300  # filter choices change when a clerk adds a department or a document: rarely
 ALL = "all"  # the jurisdiction parameter's value for every jurisdiction at once
@@ -76,16 +76,25 @@ def public_items(jurisdiction: Jurisdiction | None) -> QuerySet[ApprovalItem]:
 
 
 def latest_editions() -> dict[int | None, int]:
-    """{jurisdiction id: its latest published edition id, None: the latest of all}; one query a minute."""
+    """{jurisdiction id: its latest published edition id, None: the latest of all}; one query a minute.
+
+    Latest as `EditionQuerySet.latest_published` says: the last in publication order.
+    """
     editions = cache.get("catalog:latest-editions")
     if editions is None:
         editions = {}
-        rows = Edition.objects.published().order_by("-published_on", "-id").values_list("jurisdiction_id", "pk")
-        for jurisdiction_id, edition_id in rows:
-            editions.setdefault(jurisdiction_id, edition_id)
-            editions.setdefault(None, edition_id)
+        for jurisdiction_id, edition_id in Edition.objects.in_publication_order().values_list("jurisdiction_id", "pk"):
+            editions[jurisdiction_id] = editions[None] = edition_id
         cache.set("catalog:latest-editions", editions, 60)
     return editions
+
+
+def editions_newest_first() -> list[Edition]:
+    """The published editions by jurisdiction, the newest first, each with `previous_edition` (one query)."""
+    editions = Edition.objects.select_related("document", "jurisdiction").with_previous()
+    editions.reverse()
+    # A stable sort: within a jurisdiction the editions stay newest first.
+    return sorted(editions, key=lambda edition: (edition.jurisdiction.position, edition.jurisdiction_id))
 
 
 def attach_rows(items: list[ApprovalItem]) -> list[ApprovalItem]:
@@ -189,43 +198,13 @@ def filter_choices(jurisdiction: Jurisdiction | None) -> dict:
         departments = departments.filter(jurisdiction=jurisdiction) if jurisdiction else departments.none()
         choices = {
             "departments": list(departments.order_by("position", "pk").values_list("slug", "short_name")),
-            "batches": batch_choices(),
+            "batches": vocabulary.batch_choices(),
             "jurisdictions": list(
                 Jurisdiction.objects.registers().order_by("position", "pk").values_list("code", "name")
             ),
         }
         cache.set(key, choices, CHOICES_SECONDS)
     return choices
-
-
-def batch_choices() -> list[tuple[str, str]]:
-    """Stable filter values for the transfer batches: first, second, … by date, and accepted (承接).
-
-    Cached for a few minutes: every list page filtered by batch asks.
-    """
-    choices = cache.get("catalog:batches")
-    if choices is None:
-        choices = _batch_choices()
-        cache.set("catalog:batches", choices, CHOICES_SECONDS)
-    return choices
-
-
-def _batch_choices() -> list[tuple[str, str]]:
-    # Unknown dates count as the oldest, on every database (PostgreSQL would sort NULL last).
-    documents = PolicyDocument.objects.exclude(batch_label="").order_by(F("issued_on").asc(nulls_first=True), "number")
-    slugs = ["first", "second", "third", "fourth", "fifth"]
-    choices = [(slugs[i] if i < len(slugs) else f"batch{i + 1}", d.batch_label) for i, d in enumerate(documents)]
-    return [*choices, ("accepted", "承接")]
-
-
-def batch_filter(value: str) -> Q | None:
-    """The condition of the batch filter value, or None if the value is unknown."""
-    if value == "accepted":
-        return Q(intake__kind="accept")
-    labels = dict(batch_choices())
-    if value not in labels:
-        return None
-    return Q(intake__kind="transfer", intake__document__batch_label=labels[value])
 
 
 def item_pages() -> QuerySet[ApprovalItem]:
@@ -260,7 +239,7 @@ def editions_listing(item: ApprovalItem) -> list[tuple[Edition, Iterable[Entry]]
             edition__status=Edition.Status.PUBLISHED,
         )
         .select_related("edition")
-        .order_by("-edition__published_on", "section", "row")
+        .order_by(*publication_order("edition__", newest_first=True), "section", "row")
     )
     grouped: dict[int, tuple[Edition, list[Entry]]] = {}
     for entry in rows:

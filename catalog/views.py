@@ -93,7 +93,8 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
     department = get_object_or_404(
-        Department.objects.select_related("jurisdiction").order_by("jurisdiction__position"), slug=slug
+        Department.objects.with_item_counts().select_related("jurisdiction").order_by("jurisdiction__position"),
+        slug=slug,
     )
     mains = selectors.public_items(department.jurisdiction).filter(department_links__department=department)
     at_bureau = selectors.attach_rows(list(mains.filter(status=ItemStatus.BUREAU).order_by("code")[:500]))
@@ -104,16 +105,7 @@ def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def edition_list(request: HttpRequest) -> HttpResponse:
-    editions = list(
-        Edition.objects.published()
-        .select_related("document", "jurisdiction")
-        .order_by("jurisdiction__position", "-published_on", "-id")
-    )
-    previous = {}
-    for edition in reversed(editions):
-        previous.setdefault(edition.jurisdiction_id, [])
-        edition.previous = previous[edition.jurisdiction_id][-1] if previous[edition.jurisdiction_id] else None
-        previous[edition.jurisdiction_id].append(edition)
+    editions = selectors.editions_newest_first()
     return render(request, "catalog/editions.html", {"editions": editions})
 
 
@@ -147,12 +139,7 @@ def edition_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 
 def edition_adjustment(request: HttpRequest, slug: str) -> HttpResponse:
     edition = _published(slug)
-    previous = (
-        Edition.objects.published()
-        .filter(jurisdiction=edition.jurisdiction, published_on__lt=edition.published_on)
-        .order_by("-published_on", "-id")
-        .first()
-    )
+    previous = edition.previous()
     if previous is None:
         raise Http404(_("这是该辖区的第一个目录版本，没有可比较的上一版本。"))
     adjustment = editions_diff(previous, edition)

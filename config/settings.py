@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -193,6 +194,12 @@ DOWNLOADS_DIR = Path(os.getenv("DOWNLOADS_DIR", str(BASE_DIR / "var" / "download
 
 # The notice's own jurisdiction: public pages show it unless asked for another.
 DEFAULT_JURISDICTION = os.getenv("DEFAULT_JURISDICTION", "shuozhou")
+
+# The register (approvals) knows nothing of the public pages: their addresses are given here.
+ABSOLUTE_URL_OVERRIDES = {
+    "approvals.approvalitem": lambda item: reverse("catalog:item", args=[item.code]),
+    "approvals.department": lambda department: reverse("catalog:department", args=[department.slug]),
+}
 
 # django-import-export: only users with the model permission may import or export.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"

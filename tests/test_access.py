@@ -481,3 +481,34 @@ def test_an_admin_registered_without_scope_is_superuser_only():
     site = RegisterAdminSite(name="probe")
     site.register(Group)
     assert isinstance(site._registry[Group], SuperuserOnlyAdmin)
+
+
+def test_a_member_of_staff_is_created_on_one_screen(client, admin_user):
+    """User, group and jurisdiction at once: the new clerk can work straight away."""
+    client.force_login(admin_user)
+    add = reverse("admin:auth_user_add")
+    page = client.get(add).content.decode()
+    assert "岗位" in page and "辖区" in page
+    response = client.post(
+        add,
+        {
+            "username": "new_clerk",
+            "last_name": "张",
+            "first_name": "三",
+            "email": "",
+            "password1": "Shuozhou-2026-clerk",
+            "password2": "Shuozhou-2026-clerk",
+            "group": str(Group.objects.get(name="经办人").pk),
+            "jurisdiction": str(Jurisdiction.objects.get(code="shuocheng").pk),
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="new_clerk")
+    assert user.is_staff and not user.is_superuser
+    assert [group.name for group in user.groups.all()] == ["经办人"]
+    assert user.staff_profile.jurisdiction.code == "shuocheng"
+    listing = client.get(reverse("admin:auth_user_changelist")).content.decode()
+    assert "朔城区" in listing
+    refused = client.post(add, {"username": "no_place", "password1": "x", "password2": "x"})
+    assert "请选择岗位。" in refused.content.decode() and "请选择辖区。" in refused.content.decode()
+    assert not User.objects.filter(username="no_place").exists()

@@ -65,9 +65,10 @@ def test_the_filters_narrow_the_list(client, clerk):
     client.force_login(clerk)
     returned = client.get(CHANGELIST, {"status__exact": "returned"})
     assert returned.context["cl"].result_count == 90
-    second = PolicyDocument.objects.get(number="朔政发〔2022〕20号")
-    batch = client.get(CHANGELIST, {"batch": f"doc-{second.pk}", "level": "main"})
+    # The same values as the public filter's: first (首次划转), second (二次划转), accepted (承接).
+    batch = client.get(CHANGELIST, {"batch": "second", "level": "main"})
     assert batch.context["cl"].result_count == 19
+    assert client.get("/", {"batch": "second"}).context["page"].count == 19
     accepted = client.get(CHANGELIST, {"batch": "accepted"})
     assert accepted.context["cl"].result_count == 2
 
@@ -266,5 +267,44 @@ def test_department_list_shows_counts_and_aliases(client, clerk):
     client.force_login(clerk)
     response = client.get(reverse("admin:approvals_department_changelist"), {"q": "市场监"})
     [department] = response.context["cl"].result_list
-    assert (department.short_name, department.n_items, department.n_bureau) == ("市市场监督管理局", 21, 19)
+    # Main items (主项), as the API and the stats page count them: 21 in any status, 19 at the bureau.
+    counts = (department.short_name, department.items_registered, department.items_at_bureau)
+    assert counts == ("市市场监督管理局", 21, 19)
     assert "市市场监管局" in response.content.decode()
+
+
+def test_an_item_added_in_the_admin_is_created_by_the_service(client, clerk):
+    """The add form writes through services.item_create: the next code, after its siblings, audited."""
+    client.force_login(clerk)
+    parent = ApprovalItem.objects.get(code="SZ-0204")
+    siblings = list(parent.children.order_by("position").values_list("code", "position"))
+    department = parent.department_links.get().department
+    add = reverse("admin:approvals_approvalitem_add")
+    page = client.get(add)
+    data = {
+        "jurisdiction": str(parent.jurisdiction_id),
+        "parent": str(parent.pk),
+        "position": "0",
+        "name": "新增子项（测试）",
+        "item_type": "licensing",
+        "source_text": "",
+        "remarks": "",
+    }
+    for inline in page.context["inline_admin_formsets"]:
+        prefix = inline.formset.prefix
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0", f"{prefix}-MIN_NUM_FORMS": "0"})
+        data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
+    data.update(
+        {
+            "department_links-TOTAL_FORMS": "1",
+            "department_links-0-department": str(department.pk),
+            "department_links-0-position": "0",
+        }
+    )
+    response = client.post(add, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    item = ApprovalItem.objects.get(name="新增子项（测试）")
+    assert (item.code, item.position) == (f"SZ-0204-{len(siblings) + 1:02d}", siblings[-1][1] + 1)
+    assert list(item.department_links.values_list("department__short_name", flat=True)) == [department.short_name]
+    assert item.history.get().history_user == clerk
+    assert response["Location"] == reverse("admin:approvals_approvalitem_changelist")

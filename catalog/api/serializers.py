@@ -99,7 +99,10 @@ class ItemDetailSerializer(ItemSerializer):
 class DepartmentSerializer(serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code")
     aliases = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
-    items_at_bureau = serializers.IntegerField(read_only=True)
+    items_at_bureau = serializers.IntegerField(
+        read_only=True,
+        help_text="本部门在审批服务管理局实施的主项数：划转部门含本部门（不论排第几）的主项，子项不单独计数",
+    )
 
     class Meta:
         model = Department

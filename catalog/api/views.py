@@ -1,6 +1,5 @@
 """The read-only JSON API: the same filters and search as the public pages."""
 
-from django.db.models import Count, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -11,12 +10,12 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from approvals.models import ApprovalItem, Department, ItemStatus
+from approvals.models import ApprovalItem, Department
 from catalog import selectors
 from catalog.api.pagination import CatalogPagination
 from catalog.api.serializers import DepartmentSerializer, EditionSerializer, ItemDetailSerializer, ItemSerializer
 from catalog.filters import ItemFilter
-from catalog.models import Edition
+from catalog.models import Edition, publication_order
 
 
 class ItemFilterBackend(DjangoFilterBackend):
@@ -83,11 +82,10 @@ class DepartmentViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
 
     def get_queryset(self):
-        at_bureau = Count("items", filter=Q(items__status=ItemStatus.BUREAU, items__parent__isnull=True), distinct=True)
         return (
-            Department.objects.select_related("jurisdiction")
+            Department.objects.with_item_counts()
+            .select_related("jurisdiction")
             .prefetch_related("aliases")
-            .annotate(items_at_bureau=at_bureau)
             .order_by("jurisdiction__position", "position", "pk")
         )
 
@@ -97,7 +95,11 @@ class EditionViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
 
     def get_queryset(self):
-        return Edition.objects.published().select_related("jurisdiction", "document")
+        return (
+            Edition.objects.published()
+            .select_related("jurisdiction", "document")
+            .order_by(*publication_order(newest_first=True))
+        )
 
 
 @extend_schema(exclude=True)

@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from approvals.cells import FORMULA_STARTS, clean_text, inert_csv_text
+from spreadsheets.cells import FORMULA_STARTS, clean_text, inert_csv_text
 
 __all__ = ["FORMATS", "FORMULA_STARTS", "clean_text", "formats", "inert_csv_text", "safe_text", "text_stream"]
 

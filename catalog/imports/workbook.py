@@ -19,9 +19,9 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from approvals.cells import archive_problem
 from approvals.models import ItemType
 from catalog.tables import COLUMNS
+from spreadsheets.cells import archive_problem
 
 logger = logging.getLogger(__name__)
 BASE_TEXTS = ("基本目录事项", "基本目录外事项")
