@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from approvals import access, services, vocabulary
+from approvals import access, queries, services
 from approvals.admin_actions import TRANSFER_ACTIONS, register_on_date_view
 from approvals.admin_forms import ApprovalItemForm, ItemDepartmentFormSet
 from approvals.admin_io import FlatImportExportMixin
@@ -99,10 +99,10 @@ class BatchFilter(admin.SimpleListFilter):
     parameter_name = "batch"
 
     def lookups(self, request, model_admin):
-        return vocabulary.batch_choices()  # the same values as the public filter's
+        return queries.batch_choices()  # the same values as the public filter's
 
     def queryset(self, request, queryset):
-        condition = vocabulary.batch_condition(self.value()) if self.value() else None
+        condition = queries.batch_condition(self.value()) if self.value() else None
         return queryset.filter(condition) if condition is not None else queryset
 
 

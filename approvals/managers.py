@@ -8,6 +8,7 @@ from django.db import connection, models
 from django.db.models import BooleanField, Count, F, Func, OuterRef, Q, Subquery, Value
 
 from approvals.search import term_key, tsquery
+from approvals.vocabulary import PUBLIC_MAIN, ItemStatus
 
 
 class DepartmentQuerySet(models.QuerySet):
@@ -26,8 +27,6 @@ class DepartmentQuerySet(models.QuerySet):
         items of their own. `items_at_bureau` counts those the bureau carries out now (status
         at the bureau); `items_registered` those in any status.
         """
-        from approvals.models import ItemStatus
-
         main = Q(items__parent__isnull=True)
         return self.annotate(
             items_at_bureau=Count("items", filter=main & Q(items__status=ItemStatus.BUREAU), distinct=True),
@@ -53,8 +52,6 @@ class ApprovalItemQuerySet(models.QuerySet):
         and devolved items keep a page that shows their history. A sub-item is public when it is
         and its main item is too. The public lists show fewer items (`listed`), all of them public.
         """
-        from approvals.models import ItemStatus
-
         pending = ItemStatus.PENDING
         return self.filter(~Q(status=pending), Q(parent__isnull=True) | ~Q(parent__status=pending))
 
@@ -64,8 +61,6 @@ class ApprovalItemQuerySet(models.QuerySet):
         The condition is `PUBLIC_MAIN`, which the partial indexes of the list share; every listed
         item is `public`.
         """
-        from approvals.models import PUBLIC_MAIN
-
         return self.filter(PUBLIC_MAIN)
 
     def at_bureau(self, on: datetime.date | None = None) -> ApprovalItemQuerySet:
@@ -75,24 +70,19 @@ class ApprovalItemQuerySet(models.QuerySet):
         last event effective on or before that day; events whose date is unknown
         count as having happened before every known date.
         """
-        from approvals.models import ItemStatus
-
         if on is None:
             return self.filter(status=ItemStatus.BUREAU)
         return self.annotate(status_on=self._status_on(on)).filter(status_on=ItemStatus.BUREAU)
 
     def returned(self) -> ApprovalItemQuerySet:
         """Items handed back from the bureau to their original departments."""
-        from approvals.models import ItemStatus
-
         return self.filter(status=ItemStatus.RETURNED)
 
-    @staticmethod
-    def _status_on(on: datetime.date) -> Subquery:
-        from approvals.models import Transfer
-
+    def _status_on(self, on: datetime.date) -> Subquery:
+        # The event model through the relation: managers.py is imported by models.py, not the reverse.
+        events = self.model._meta.get_field("transfers").related_model
         last = (
-            Transfer.objects.filter(item=OuterRef("pk"))
+            events.objects.filter(item=OuterRef("pk"))
             .filter(Q(effective_on__lte=on) | Q(effective_on__isnull=True))
             .order_by("-sequence")
             .values("to_status")[:1]

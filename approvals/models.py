@@ -7,12 +7,14 @@ in the same transaction as the event that explains it.
 
 from concurrency.fields import IntegerVersionField
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from approvals import vocabulary
 from approvals.managers import ApprovalItemQuerySet, DepartmentQuerySet, JurisdictionQuerySet
+from approvals.vocabulary import PUBLIC_MAIN, PUBLIC_STATUSES, ItemStatus, ItemType  # noqa: F401  (their old home)
 
 
 class Jurisdiction(models.Model):
@@ -130,35 +132,7 @@ class PolicyDocument(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)
-        vocabulary.forget_batches()  # its batch label may be new to the batch filters
-
-
-class ItemType(models.TextChoices):
-    """The ten national types of administrative power."""
-
-    LICENSING = "licensing", _("行政许可")
-    PENALTY = "penalty", _("行政处罚")
-    ENFORCEMENT = "enforcement", _("行政强制")
-    LEVY = "levy", _("行政征收")
-    BENEFIT = "benefit", _("行政给付")
-    INSPECTION = "inspection", _("行政检查")
-    CONFIRMATION = "confirmation", _("行政确认")
-    REWARD = "reward", _("行政奖励")
-    ADJUDICATION = "adjudication", _("行政裁决")
-    OTHER = "other", _("其他行政权力")
-
-
-class ItemStatus(models.TextChoices):
-    PENDING = "pending", _("未划转，由原部门实施")
-    BUREAU = "bureau", _("由审批服务管理局实施")
-    RETURNED = "returned", _("已退回原部门实施")
-    CANCELLED = "cancelled", _("已取消")
-    DEVOLVED = "devolved", _("已下放实施")
-
-
-# What the public catalogue lists: the main items at the bureau or returned to their department.
-PUBLIC_STATUSES = (ItemStatus.BUREAU, ItemStatus.RETURNED)
-PUBLIC_MAIN = models.Q(parent__isnull=True, status__in=PUBLIC_STATUSES)
+        cache.delete(vocabulary.BATCH_CACHE_KEY)  # its batch label may be new to the batch filters
 
 
 class ApprovalItem(models.Model):

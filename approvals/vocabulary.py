@@ -2,12 +2,42 @@
 
 The tables print these exact strings (朔政发〔2022〕20号): the import reads them, the
 exports and editions write them, the filters offer them. Nothing else spells them out.
+This module reads no database and imports nothing of the project.
 """
 
 from __future__ import annotations
 
-from django.core.cache import cache
-from django.db.models import F, Q
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ItemType(models.TextChoices):
+    """The ten national types of administrative power."""
+
+    LICENSING = "licensing", _("行政许可")
+    PENALTY = "penalty", _("行政处罚")
+    ENFORCEMENT = "enforcement", _("行政强制")
+    LEVY = "levy", _("行政征收")
+    BENEFIT = "benefit", _("行政给付")
+    INSPECTION = "inspection", _("行政检查")
+    CONFIRMATION = "confirmation", _("行政确认")
+    REWARD = "reward", _("行政奖励")
+    ADJUDICATION = "adjudication", _("行政裁决")
+    OTHER = "other", _("其他行政权力")
+
+
+class ItemStatus(models.TextChoices):
+    PENDING = "pending", _("未划转，由原部门实施")
+    BUREAU = "bureau", _("由审批服务管理局实施")
+    RETURNED = "returned", _("已退回原部门实施")
+    CANCELLED = "cancelled", _("已取消")
+    DEVOLVED = "devolved", _("已下放实施")
+
+
+# What the public catalogue lists: the main items at the bureau or returned to their department.
+PUBLIC_STATUSES = (ItemStatus.BUREAU, ItemStatus.RETURNED)
+PUBLIC_MAIN = models.Q(parent__isnull=True, status__in=PUBLIC_STATUSES)
+
 
 # 划转情况 of a power accepted from the province (承接), and the 划转部门 cell of such a power: its source.
 ACCEPTED = "承接"
@@ -23,7 +53,7 @@ RETURNED_REMARK = "退回"
 # date of the batch's document, and accepted (承接).
 BATCH_ACCEPTED = "accepted"
 _BATCH_SLUGS = ("first", "second", "third", "fourth", "fifth")
-_BATCH_CACHE_KEY = "approvals:batches"
+BATCH_CACHE_KEY = "approvals:batches"  # the batch choices are cached (approvals/queries.py)
 BATCH_CACHE_SECONDS = 300  # a new batch document is rare; every list filtered by batch asks
 
 
@@ -44,36 +74,6 @@ def batch_label(kind: str | None, document_label: str | None) -> str:
     return ""
 
 
-def batch_choices() -> list[tuple[str, str]]:
-    """The batch filter's (value, label) pairs: first, second, … by document date, then accepted (承接)."""
-    choices = cache.get(_BATCH_CACHE_KEY)
-    if choices is None:
-        from approvals.models import PolicyDocument
-
-        # Unknown dates count as the oldest, on every database (PostgreSQL would sort NULL last).
-        documents = PolicyDocument.objects.exclude(batch_label="").order_by(
-            F("issued_on").asc(nulls_first=True), "number"
-        )
-        labels = list(dict.fromkeys(document.batch_label for document in documents))
-        choices = [(_batch_slug(i), label) for i, label in enumerate(labels)] + [(BATCH_ACCEPTED, ACCEPTED)]
-        cache.set(_BATCH_CACHE_KEY, choices, BATCH_CACHE_SECONDS)
-    return choices
-
-
-def forget_batches() -> None:
-    """Called when a document changes: its batch label may be new."""
-    cache.delete(_BATCH_CACHE_KEY)
-
-
-def batch_condition(value: str, prefix: str = "") -> Q | None:
-    """The condition on items (through `prefix`) of a batch filter value, or None if the value is unknown."""
-    if value == BATCH_ACCEPTED:
-        return Q(**{f"{prefix}intake__kind": "accept"})
-    labels = dict(batch_choices())
-    if value not in labels:
-        return None
-    return Q(**{f"{prefix}intake__kind": "transfer", f"{prefix}intake__document__batch_label": labels[value]})
-
-
-def _batch_slug(index: int) -> str:
+def batch_slug(index: int) -> str:
+    """The filter value of the index-th batch by date: first, second, …"""
     return _BATCH_SLUGS[index] if index < len(_BATCH_SLUGS) else f"batch{index + 1}"

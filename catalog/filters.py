@@ -12,8 +12,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, ItemType, Jurisdiction
+from approvals.queries import batch_condition
 from approvals.search import MAX_TERM
-from approvals.vocabulary import BASE_TEXTS, batch_condition
+from approvals.vocabulary import BASE_TEXTS
 from catalog.selectors import filter_choices
 
 

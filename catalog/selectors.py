@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from approvals import vocabulary
+from approvals import queries
 from approvals.models import (
     ApprovalItem,
     Department,
@@ -198,7 +198,7 @@ def filter_choices(jurisdiction: Jurisdiction | None) -> dict:
         departments = departments.filter(jurisdiction=jurisdiction) if jurisdiction else departments.none()
         choices = {
             "departments": list(departments.order_by("position", "pk").values_list("slug", "short_name")),
-            "batches": vocabulary.batch_choices(),
+            "batches": queries.batch_choices(),
             "jurisdictions": list(
                 Jurisdiction.objects.registers().order_by("position", "pk").values_list("code", "name")
             ),

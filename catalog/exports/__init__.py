@@ -16,11 +16,10 @@ escapes, which Excel reads back as the character and our import decodes.
 
 from __future__ import annotations
 
-import io
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
+from catalog.exports import csv, json, xlsx
+from catalog.exports.streams import safe_text, text_stream
 from spreadsheets.cells import FORMULA_STARTS, clean_text, inert_csv_text
 
 __all__ = ["FORMATS", "FORMULA_STARTS", "clean_text", "formats", "inert_csv_text", "safe_text", "text_stream"]
@@ -28,40 +27,10 @@ __all__ = ["FORMATS", "FORMULA_STARTS", "clean_text", "formats", "inert_csv_text
 Writer = Callable[..., None]
 
 
-def safe_text(value: object, *, csv: bool = False) -> str:
-    """The cell's text made inert: for a string cell (xlsx, json) or, with `csv=True`, for a CSV field."""
-    return inert_csv_text(value) if csv else clean_text(value)
-
-
-@contextmanager
-def text_stream(out, *, bom: bool = False) -> Iterator[io.TextIOBase]:
-    """A UTF-8 text stream over `out`: a path, a binary file object or a text file object.
-
-    With `bom`, the text starts with a byte-order mark whichever `out` is.
-    """
-    if isinstance(out, str | os.PathLike):
-        with open(out, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as stream:
-            yield stream
-        return
-    if isinstance(out, io.TextIOBase):
-        if bom:
-            out.write("\ufeff")
-        yield out
-        return
-    stream = io.TextIOWrapper(out, encoding="utf-8-sig" if bom else "utf-8", newline="", write_through=True)
-    try:
-        yield stream
-    finally:
-        stream.flush()
-        stream.detach()  # the caller's file object stays open
-
-
 def formats() -> dict[str, tuple[Writer, str]]:
     """Each format's writer `write_<format>(table, out)` and its content type."""
     return FORMATS
 
-
-from catalog.exports import csv, json, xlsx  # noqa: E402  (they import the helpers above)
 
 FORMATS: dict[str, tuple[Writer, str]] = {
     "xlsx": (xlsx.write_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from catalog.exports import safe_text, text_stream
+from catalog.exports.streams import safe_text, text_stream
 from catalog.tables import Table
 
 HEADER = (

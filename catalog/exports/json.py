@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from catalog.exports import safe_text, text_stream
+from catalog.exports.streams import safe_text, text_stream
 from catalog.tables import Table
 
 KEYS = ("主项名称", "子项名称", "事项类型", "划转部门", "划转情况", "对应基本目录情况", "备注", "事项编码")

@@ -16,9 +16,9 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import Worksheet
 
-from catalog.exports import clean_text
 from catalog.tables import Row, Section, Table
 from spreadsheets.cells import NOT_XML as _NEEDS_CLEANING
+from spreadsheets.cells import clean_text
 
 SHEET_NAMES = {1: "（一）划转事项", 2: "（二）调整回原部门事项"}
 WIDTHS = {1: (6, 34, 30, 12, 18, 10, 16, 18), 2: (6, 48, 12, 18, 10, 16, 12)}
