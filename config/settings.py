@@ -207,7 +207,7 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 # queries; 999 is the most a prefetch on SQLite accepts (more makes its expression tree too deep).
 IMPORT_EXPORT_CHUNK_SIZE = envint("IMPORT_EXPORT_CHUNK_SIZE", "999")
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-# Formula escaping on. Our own formats (approvals.admin_io.SafeXLSX/SafeCSV) replace the library's
+# Formula escaping on. Our own formats (approvals.admin.flat_io.SafeXLSX/SafeCSV) replace the library's
 # export_data, so this does not touch them: they keep text inert without losing a character. It guards
 # any other tablib format an admin may add, where the library drops a leading '=' instead.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True

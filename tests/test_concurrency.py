@@ -86,7 +86,7 @@ def test_two_clerks_saving_the_same_item_at_once_get_one_save_and_one_stale_mess
     from django.test import Client
     from django.urls import reverse
 
-    from approvals.admin_forms import STALE_MESSAGE, ApprovalItemForm
+    from approvals.admin.forms import STALE_MESSAGE, ApprovalItemForm
     from approvals.models import StaffProfile
 
     city = Jurisdiction.objects.get(code="shuozhou")

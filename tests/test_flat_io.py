@@ -9,7 +9,7 @@ import tablib
 from django.contrib.admin import AdminSite, ModelAdmin
 from django.urls import path, reverse
 
-from approvals.admin_io import FlatImportExportMixin, SafeCSV, SafeXLSX
+from approvals.admin.flat_io import FlatImportExportMixin, SafeCSV, SafeXLSX
 from approvals.models import ApprovalItem, Department, Jurisdiction
 from approvals.resources import DepartmentResource, ItemResource
 from config.urls import urlpatterns as site_urls

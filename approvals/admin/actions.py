@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from approvals import access, services
-from approvals.admin_forms import TransferActionForm
+from approvals.admin.forms import TransferActionForm
 from approvals.models import ApprovalItem, Jurisdiction, Transfer
 
 ACTION_TEMPLATE = "admin/approvals/approvalitem/transfer_action.html"

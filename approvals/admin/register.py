@@ -1,0 +1,164 @@
+"""The register's other tables: departments, policy documents, jurisdictions, transfer events, staff."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import admin
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from approvals import access
+from approvals.admin.flat_io import FlatImportExportMixin
+from approvals.admin_scope import ScopedAdmin
+from approvals.alignment import CATEGORIES, alignment_report, write_alignment_xlsx
+from approvals.models import (
+    Department,
+    DepartmentAlias,
+    Jurisdiction,
+    PolicyDocument,
+    StaffProfile,
+    Transfer,
+)
+from approvals.resources import DepartmentResource
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class DepartmentAliasInline(admin.TabularInline):
+    model = DepartmentAlias
+    extra = 0
+
+
+@admin.register(Department)
+class DepartmentAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
+    resource_classes = [DepartmentResource]
+    list_display = (
+        "short_name",
+        "full_name",
+        "jurisdiction",
+        "at_bureau_count",
+        "item_count",
+        "aliases_display",
+        "position",
+    )
+    list_filter = ("jurisdiction", "is_bureau")
+    search_fields = ("short_name", "full_name", "aliases__name")
+    list_select_related = ("jurisdiction",)
+    inlines = (DepartmentAliasInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_item_counts().prefetch_related("aliases")
+
+    @admin.display(description=_("全部主项"), ordering="items_registered")
+    def item_count(self, obj) -> int:
+        return obj.items_registered
+
+    @admin.display(description=_("在审批局实施的主项"), ordering="items_at_bureau")
+    def at_bureau_count(self, obj) -> int:
+        return obj.items_at_bureau
+
+    @admin.display(description=_("别名"))
+    def aliases_display(self, obj) -> str:
+        return "、".join(alias.name for alias in obj.aliases.all())
+
+
+@admin.register(PolicyDocument)
+class PolicyDocumentAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    """Documents belong to their issuing jurisdiction; the city's and the province's may be cited by all."""
+
+    list_display = ("number", "title", "issuer", "jurisdiction", "issued_on", "batch_label")
+    search_fields = ("number", "title")
+    list_filter = ("jurisdiction", "issuer")
+    list_select_related = ("jurisdiction",)
+
+    def scope_rows(self, queryset, request, *, for_change=False):
+        return access.scope_documents(queryset, request.user, purpose="change" if for_change else "view")
+
+    def get_changeform_initial_data(self, request):
+        return {"jurisdiction": access.home_jurisdiction(request.user), **super().get_changeform_initial_data(request)}
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(ScopedAdmin):
+    list_display = ("name", "code", "level", "code_prefix", "parent", "position", "alignment_link")
+    list_select_related = ("parent",)
+    readonly_fields = ("item_counter",)
+
+    def scope_rows(self, queryset, request, *, for_change=False):
+        user = request.user
+        if user.is_superuser:
+            return queryset
+        # Staff read the jurisdictions whose registers they may view; only superusers change them.
+        return queryset.none() if for_change else queryset.filter(pk__in=access.viewable_jurisdictions(user))
+
+    @admin.display(description=_("与市级对齐"))
+    def alignment_link(self, obj: Jurisdiction) -> str:
+        if obj.level != Jurisdiction.Level.COUNTY:
+            return "—"
+        url = reverse("admin:approvals_jurisdiction_alignment", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("对齐情况"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.alignment_view)
+        return [path("<int:pk>/alignment/", view, name="approvals_jurisdiction_alignment")] + super().get_urls()
+
+    def alignment_view(self, request, pk: int):
+        county = get_object_or_404(self.get_queryset(request).filter(level=Jurisdiction.Level.COUNTY), pk=pk)
+        report = alignment_report(county)
+        if request.GET.get("format") == "xlsx":
+            buffer = io.BytesIO()
+            write_alignment_xlsx(report, buffer)
+            response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+            response["Content-Disposition"] = f'attachment; filename="alignment-{county.code}.xlsx"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("%(county)s与市级划转事项的对齐情况") % {"county": county},
+            "opts": self.model._meta,
+            "report": report,
+            "counts": [(CATEGORIES[c], n) for c, n in report.counts().items()],
+        }
+        return TemplateResponse(request, "admin/approvals/jurisdiction/alignment.html", context)
+
+
+@admin.register(Transfer)
+class TransferAdmin(ScopedAdmin):
+    jurisdiction_path = "item__jurisdiction"
+    list_display = (
+        "item",
+        "sequence",
+        "kind",
+        "from_status",
+        "to_status",
+        "effective_on",
+        "document",
+        "recorded_by",
+        "recorded_at",
+    )
+    list_filter = ("kind", "to_status", "document", "effective_on", "item__jurisdiction")
+    search_fields = ("item__code", "item__name", "note")
+    list_select_related = ("item", "document", "recorded_by")
+    date_hierarchy = "recorded_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(ScopedAdmin):
+    list_display = ("user", "jurisdiction")
+    list_filter = ("jurisdiction",)
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user",)
