@@ -7,14 +7,18 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
-from approvals.models import ApprovalItem, ItemType, Transfer
+from approvals.models import ApprovalItem, ItemType, Jurisdiction, PolicyDocument, Transfer
 from catalog.exports.xlsx import write_xlsx
 from catalog.imports import official
 from catalog.imports.official import import_official
+from catalog.imports.planner import make_plan
+from catalog.imports.snapshot import read_snapshot
 from catalog.imports.workbook import ImportRefused, read_workbook
 from catalog.models import Edition, Entry
 from catalog.tables import Row, Section, Table
+from tests.workbooks import with_item_returned
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +134,81 @@ def test_long_runs_report_their_progress(official_xlsx, settings):
     assert messages[0] == "正在读取 2022.xlsx……"
     assert "已读取 310 行，正在与登记册比对……" in messages
     assert messages[-1] == "已生成草稿版本“progress”。"
+
+
+def _counts():
+    return ApprovalItem.objects.count(), Transfer.objects.count(), Edition.objects.count(), Entry.objects.count()
+
+
+NO_DOCUMENT = "本次调整包含退回原部门的事项，请用 --document 指定依据文件。"
+
+
+def test_a_dry_run_without_a_document_previews_the_returns_with_the_problem(tmp_path):
+    before = _counts()
+    report = import_official(with_item_returned(tmp_path), slug="next", dry_run=True)
+    assert report.returned == ["SZ-0002 企业投资项目核准（市发改委）"]
+    assert report.added == ["企业投资项目核准（改）（市发改委）"]
+    assert (report.rows, report.unchanged, report.changed) == (311, 302, [])
+    assert [str(problem) for problem in report.problems] == [NO_DOCUMENT]
+    assert _counts() == before
+
+
+def test_the_real_run_without_a_document_still_writes_nothing(tmp_path):
+    before = _counts()
+    with pytest.raises(ImportRefused) as refused:
+        import_official(with_item_returned(tmp_path), slug="next")
+    assert [str(problem) for problem in refused.value.problems] == [NO_DOCUMENT]
+    assert _counts() == before
+
+
+def test_the_command_dry_run_prints_the_preview_and_the_missing_document(tmp_path, capsys):
+    workbook = with_item_returned(tmp_path)
+    capsys.readouterr()  # the export's message
+    before = _counts()
+    with pytest.raises(CommandError) as error:
+        call_command("import_catalogue", str(workbook), "--edition", "next", "--dry-run")
+    assert capsys.readouterr().out.splitlines() == [
+        "【试运行，未写入】",
+        "共 311 行：新增 1 项，退回 1 项，重新划转 0 项，变更 0 项，未变 302 项。",
+        "  新增：企业投资项目核准（改）（市发改委）",
+        "  退回：SZ-0002 企业投资项目核准（市发改委）",
+    ]
+    assert str(error.value) == f"试运行发现以下问题，正式导入时文件将被拒绝：\n  {NO_DOCUMENT}"
+    assert _counts() == before
+
+
+def test_the_command_dry_run_with_the_document_reports_no_problem(tmp_path, capsys):
+    call_command(
+        "import_catalogue",
+        str(with_item_returned(tmp_path)),
+        "--edition",
+        "next",
+        "--dry-run",
+        "--document",
+        "朔政发〔2022〕20号",
+    )
+    assert "退回：SZ-0002 企业投资项目核准（市发改委）" in capsys.readouterr().out
+
+
+def test_a_dry_run_shows_a_taken_slug_with_the_adjustment(official_xlsx):
+    report = import_official(official_xlsx, slug="2022", dry_run=True)
+    assert report.unchanged == 303
+    assert [str(problem) for problem in report.problems] == ["版本代码“2022”已存在。"]
+
+
+def test_a_dry_run_with_a_row_it_cannot_read_is_refused_as_before(official_xlsx):
+    bad = _edit(official_xlsx, lambda sheet: sheet.__setitem__("E4", "市发改局"))
+    with pytest.raises(ImportRefused, match="未知的部门“市发改局”"):
+        import_official(bad, slug="next", dry_run=True)
+
+
+def test_the_register_is_read_in_five_queries_and_planned_in_none(tmp_path, django_assert_num_queries):
+    parsed = read_workbook(with_item_returned(tmp_path))
+    city = Jurisdiction.objects.get(code="shuozhou")
+    with django_assert_num_queries(5):
+        snapshot = read_snapshot(city, slug="next")
+    assert (len(snapshot.items), snapshot.departments["市市场监管局"].short_name) == (320, "市市场监督管理局")
+    notice = PolicyDocument.objects.get(number="朔政发〔2022〕20号")
+    with django_assert_num_queries(0):
+        plan = make_plan(parsed, snapshot, slug="next", document_id=notice.pk)
+    assert (plan.problems, [listed.code for listed in plan.returned], len(plan.rows)) == ((), ["SZ-0002"], 311)

@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from approvals.models import ApprovalItem, ItemStatus
+from approvals.models import ApprovalItem
+from catalog.imports.plan import Change, Plan
+from catalog.imports.workbook import MAX_PROBLEMS, Problem
+
+LISTED = 200  # names per list; a province's adjustment says how many more
 
 
 @dataclass
@@ -19,6 +23,8 @@ class ImportReport:
     changed: list[str] = field(default_factory=list)
     unchanged: int = 0
     dry_run: bool = False
+    # Only a dry run reports problems: a real run with problems is refused (ImportRefused).
+    problems: list[Problem] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """What the adjustment does, with counts, for the command's output."""
@@ -42,51 +48,40 @@ class ImportReport:
             (_("重新划转"), self.brought_back),
             (_("变更"), self.changed),
         ):
-            out.extend(f"  {label}：{name}" for name in names[:200])
-            if len(names) > 200:
-                out.append(_("  ……另有 %(n)d 项") % {"n": len(names) - 200})
+            out.extend(f"  {label}：{name}" for name in names[:LISTED])
+            if len(names) > LISTED:
+                out.append(_("  ……另有 %(n)d 项") % {"n": len(names) - LISTED})
         return out
 
 
-def plan_report(plan, dry_run: bool) -> ImportReport:
+def plan_report(plan: Plan, dry_run: bool = False) -> ImportReport:
     """What applying `plan` does, item by item, before anything is written."""
-    report = ImportReport(slug=plan.slug, rows=len(plan.parsed.rows), dry_run=dry_run)
-    for group in plan.groups:
-        label = f"{group.first.main_name}（{group.first.departments}）"
-        item = group.item
-        if item is None:
-            report.added.append(label)
-        elif group.section == 1 and item.status != ItemStatus.BUREAU:
-            report.brought_back.append(f"{item.code} {label}")
-        elif group.section == 2 and item.status == ItemStatus.BUREAU:
-            report.returned.append(f"{item.code} {label}")
-        elif item.pk in plan.changes or item.pk in plan.moves:
-            report.changed.append(f"{item.code} {label}：{_changed_fields(plan, item)}")
-        else:
-            report.unchanged += 1
-        for name, sub in group.subs.items():
-            if sub is None and item is not None:
-                report.added.append(f"{label} / {name}")
-            elif sub is not None and (sub.pk in plan.changes or sub.pk in plan.moves):
-                report.changed.append(f"{sub.code} {label} / {name}：{_changed_fields(plan, sub)}")
-    return report
+    # A returned or brought-back main item is listed as such; what else changes in it is applied unsaid.
+    said = {listed.item_id for listed in (*plan.returned, *plan.brought_back)}
+    return ImportReport(
+        slug=plan.slug,
+        rows=len(plan.rows),
+        added=[new.label for new in plan.added],
+        returned=[f"{listed.code} {listed.label}" for listed in plan.returned],
+        brought_back=[f"{listed.code} {listed.label}" for listed in plan.brought_back],
+        changed=[f"{c.code} {c.label}：{changed_fields(c)}" for c in plan.changed if c.item_id not in said],
+        unchanged=plan.unchanged,
+        dry_run=dry_run,
+        problems=list(plan.problems[:MAX_PROBLEMS]),
+    )
 
 
-def _changed_fields(plan, item: ApprovalItem) -> str:
+def changed_fields(change: Change) -> str:
     """What changes, old → new, e.g. 事项类型：行政许可→行政确认."""
     parts = []
-    for name, value in plan.changes.get(item.pk, {}).items():
+    for name, (old, new) in change.fields().items():
         model_field = ApprovalItem._meta.get_field(name)
-        old, new = getattr(item, name), value
         if model_field.choices:
             labels = dict(model_field.choices)
             old, new = labels.get(old, old), labels.get(new, new)
-        elif isinstance(value, bool):
+        elif isinstance(new, bool):
             old, new = (_("是") if old else _("否")), (_("是") if new else _("否"))
         parts.append(f"{model_field.verbose_name}：{old or '—'}→{new or '—'}")
-    if item.pk in plan.moves:
-        short = {d.pk: d.short_name for d in plan.departments.values()}
-        old = "、".join(short[pk] for pk in plan.department_ids[item.pk]) or item.source_text
-        names = "、".join(d.short_name for d in plan.moves[item.pk])
-        parts.append(f"{_('划转部门')}：{old}→{names}")
+    if change.departments is not None:
+        parts.append(f"{_('划转部门')}：{change.departments.old}→{change.departments.new}")
     return "；".join(parts)

@@ -20,11 +20,11 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from approvals.models import ItemType
+from approvals.vocabulary import BASE_TEXTS
 from catalog.tables import COLUMNS
 from spreadsheets.cells import archive_problem
 
 logger = logging.getLogger(__name__)
-BASE_TEXTS = ("基本目录事项", "基本目录外事项")
 MAX_PROBLEMS = 200
 BLANK_RUN_LIMIT = 1000  # LibreOffice may save a million empty rows: stop well before that
 PROGRESS_EVERY = 10_000

@@ -9,7 +9,8 @@ from catalog.imports.workbook import ImportRefused
 class Command(BaseCommand):
     help = (
         "把官方版式的目录工作簿作为登记册的下一次调整导入，并生成草稿版本。先检查整个文件，"
-        "有任何问题都不写入；--dry-run 只列出将要做的调整。划入审批服务管理局的事件（新事项、重新划转）"
+        "有任何问题都不写入；--dry-run 只列出将要做的调整，连同正式导入时会被拒绝的问题（有问题时以错误状态退出）。"
+        "划入审批服务管理局的事件（新事项、重新划转）"
         "以“划转情况”一栏对应的政策文件为依据（“承接”登记为承接省政府下放）：新事项的生效日期为该文件的发文日期，"
         "重新划转的为 --date；第二部分的退回以 --document 指定的文件为依据、以 --date 为生效日期。"
     )
@@ -49,3 +50,7 @@ class Command(BaseCommand):
                 f"数据库出错，导入已全部撤销，登记册没有任何改变：{error}。请确认数据库可用后重新导入。"
             ) from None
         self.stdout.write(("【试运行，未写入】" if dry_run else "已导入。") + "\n" + "\n".join(report.lines()))
+        if report.problems:
+            # The preview is printed whole; the exit status tells a script that the real import would refuse.
+            lines = [f"  {problem}" for problem in report.problems]
+            raise CommandError("试运行发现以下问题，正式导入时文件将被拒绝：\n" + "\n".join(lines))
