@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument
+from catalog.rows import CELL_FIELDS, Row
 
 # A published edition is the public record: neither it nor its rows may change (see migrations 0004 and 0005).
 EDITION_CHANGED = _("目录版本“%(slug)s”已发布，不能修改。")
@@ -243,14 +244,7 @@ class Entry(models.Model):
 
     def cells(self) -> list[str]:
         """The row's text cells after 序号, in the official column order of its section."""
-        if self.section == self.Section.TRANSFERRED:
-            return [
-                self.main_name,
-                self.sub_name,
-                self.item_type,
-                self.departments,
-                self.batch,
-                self.base,
-                self.remarks,
-            ]
-        return [self.main_name, self.item_type, self.departments, self.batch, self.base, self.remarks]
+        return self.as_row().cells(self.section)[1:]
+
+    def as_row(self) -> Row:
+        return Row(*(getattr(self, name) for name in ("number", *CELL_FIELDS)))

@@ -14,30 +14,16 @@ from pathlib import Path
 
 from django.conf import settings
 
+from catalog.rows import COLUMNS, SECTION1_COLUMNS, SECTION2_COLUMNS, ReadRow
+
 SOURCE_PATH = Path(settings.BASE_DIR) / "sources" / "shuozhou-2022-notice-20.txt"
 
-SECTION1_HEADER = ["序号", "主项名称", "子项名称", "事项类型", "划转部门", "划转情况", "对应基本目录情况", "备注"]
-SECTION2_HEADER = ["序号", "事项名称", "事项类型", "划转部门", "划转情况", "对应基本目录情况", "备注"]
+# The header line, repeated at every page break of the printed tables.
+HEADERS = (list(SECTION1_COLUMNS), list(SECTION2_COLUMNS))
 
 
-@dataclass(frozen=True)
-class SourceRow:
-    """One printed table row; `number` is carried down to the continuation rows of a main item."""
-
-    section: int
-    row: int
-    number: int
-    first_of_item: bool
-    main_name: str
-    sub_name: str
-    item_type: str
-    departments: str
-    batch: str
-    base: str
-    remarks: str
-
-    def department_names(self) -> list[str]:
-        return [name for name in self.departments.split("、") if name]
+# A row of the gazette's tables (its sheet is "").
+SourceRow = ReadRow
 
 
 @dataclass(frozen=True)
@@ -109,9 +95,9 @@ def read_official(path: Path = SOURCE_PATH) -> OfficialCatalogue:
         if "\t" not in line:
             continue
         cells = line.split("\t")
-        if cells in (SECTION1_HEADER, SECTION2_HEADER):
+        if cells in HEADERS:
             continue  # the header repeated at a page break
-        expected = 8 if section == 1 else 7
+        expected = len(COLUMNS[section]) if section else 0
         if section == 0 or len(cells) != expected:
             raise ValueError(f"line {lineno}: expected {expected} cells in section {section}, got {len(cells)}")
         if section == 2:
@@ -124,6 +110,7 @@ def read_official(path: Path = SOURCE_PATH) -> OfficialCatalogue:
         counters[section] += 1
         catalogue.rows.append(
             SourceRow(
+                sheet="",
                 section=section,
                 row=counters[section],
                 number=number,

@@ -55,19 +55,7 @@ def edition_create_draft(
     pending: list[tuple[Entry, str]] = []
     for section in (section1, section2):
         for index, row in enumerate(section.rows, start=1):
-            entry = Entry(
-                edition=edition,
-                section=section.number,
-                row=index,
-                number=row.number,
-                main_name=row.main_name,
-                sub_name=row.sub_name,
-                item_type=row.item_type,
-                departments=row.departments,
-                batch=row.batch,
-                base=row.base,
-                remarks=row.remarks,
-            )
+            entry = Entry(edition=edition, section=section.number, row=index, **row.entry_fields())
             pending.append((entry, row.item_code))
     codes = {code for _entry, code in pending}
     known = dict(ApprovalItem.objects.filter(code__in=codes).values_list("code", "pk"))

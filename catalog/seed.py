@@ -267,24 +267,11 @@ def build_fixture_objects(catalogue: OfficialCatalogue | None = None) -> list[di
     # A row that names a sub-item belongs to it; the sub-item comes after its main item, so it wins.
     row_item = {id(item.row): item.pk for item in items}
     for pk, row in enumerate(catalogue.rows, start=1):
-        out.append(
-            _obj(
-                "catalog.entry",
-                pk,
-                edition=1,
-                section=row.section,
-                row=row.row,
-                number=row.number,
-                item=row_item[id(row)],
-                main_name=row.main_name,
-                sub_name=row.sub_name,
-                item_type=row.item_type,
-                departments=row.departments,
-                batch=row.batch,
-                base=row.base,
-                remarks=row.remarks,
-            )
-        )
+        cells = row.printed().entry_fields()
+        number = cells.pop("number")
+        entry = _obj("catalog.entry", pk, edition=1, section=row.section, row=row.row, number=number)
+        entry["fields"].update(item=row_item[id(row)], **cells)
+        out.append(entry)
     return out
 
 

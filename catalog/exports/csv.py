@@ -5,20 +5,10 @@ from __future__ import annotations
 import csv
 
 from catalog.exports.streams import safe_text, text_stream
+from catalog.rows import FLAT_COLUMNS
 from catalog.tables import Table
 
-HEADER = (
-    "部分",
-    "序号",
-    "主项名称",
-    "子项名称",
-    "事项类型",
-    "划转部门",
-    "划转情况",
-    "对应基本目录情况",
-    "备注",
-    "事项编码",
-)
+HEADER = ("部分", "序号", *FLAT_COLUMNS)
 
 
 def write_csv(table: Table, out) -> None:
@@ -31,14 +21,5 @@ def write_csv(table: Table, out) -> None:
         writer.writerow(HEADER)
         for section in table.sections:
             for row in section.rows:
-                values = (
-                    row.main_name,
-                    row.sub_name,
-                    row.item_type,
-                    row.departments,
-                    row.batch,
-                    row.base,
-                    row.remarks,
-                    row.item_code,
-                )
-                writer.writerow([section.number, row.number, *(safe_text(v, csv=True) for v in values)])
+                # row[1:]: the text cells and the item code, in FLAT_COLUMNS' order.
+                writer.writerow([section.number, row.number, *(safe_text(v, csv=True) for v in row[1:])])

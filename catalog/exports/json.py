@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 from catalog.exports.streams import safe_text, text_stream
+from catalog.rows import FLAT_COLUMNS
 from catalog.tables import Table
 
-KEYS = ("主项名称", "子项名称", "事项类型", "划转部门", "划转情况", "对应基本目录情况", "备注", "事项编码")
+KEYS = FLAT_COLUMNS
 
 
 def write_json(table: Table, out) -> None:
@@ -20,16 +21,7 @@ def write_json(table: Table, out) -> None:
         first = True
         for section in table.sections:
             for row in section.rows:
-                values = (
-                    row.main_name,
-                    row.sub_name,
-                    row.item_type,
-                    row.departments,
-                    row.batch,
-                    row.base,
-                    row.remarks,
-                    row.item_code,
-                )
+                values = row[1:]  # the text cells and the item code, in FLAT_COLUMNS' order
                 record = {
                     "部分": section.number,
                     "序号": row.number,

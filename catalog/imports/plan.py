@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from catalog.imports.workbook import Problem
-from catalog.tables import Row
+from catalog.rows import Row
 
 
 @dataclass(frozen=True)

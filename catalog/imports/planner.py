@@ -25,7 +25,7 @@ from approvals.vocabulary import ACCEPTED, IN_BASE, PROVINCE_SOURCE, ItemStatus
 from catalog.imports.plan import Change, DepartmentChange, Draft, DraftRow, Intake, Listed, NewItem, Plan, Target
 from catalog.imports.snapshot import KnownItem, Snapshot
 from catalog.imports.workbook import ParsedRow, ParsedWorkbook, Problem
-from catalog.tables import COLUMNS, Row
+from catalog.rows import COLUMNS
 
 
 @dataclass
@@ -349,7 +349,4 @@ def _groups(parsed: ParsedWorkbook) -> list[_Group]:
 
 
 def _draft_row(row: ParsedRow, code: str, new: NewItem | None) -> DraftRow:
-    cells = Row(
-        row.number, row.main_name, row.sub_name, row.item_type, row.departments, row.batch, row.base, row.remarks, code
-    )
-    return DraftRow(row.section, cells, new)
+    return DraftRow(row.section, row.printed(code), new)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from approvals.models import ItemType
 from approvals.vocabulary import BASE_TEXTS
-from catalog.tables import COLUMNS
+from catalog.rows import COLUMNS, ReadRow
 from spreadsheets.cells import archive_problem
 
 logger = logging.getLogger(__name__)
@@ -56,20 +56,8 @@ class ImportRefused(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-@dataclass
-class ParsedRow:
-    sheet: str
-    row: int
-    section: int
-    number: int
-    first_of_item: bool
-    main_name: str
-    sub_name: str
-    item_type: str
-    departments: str
-    batch: str
-    base: str
-    remarks: str
+# A row of a workbook's table, with its sheet and row number for the problems that name it.
+ParsedRow = ReadRow
 
 
 @dataclass
