@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument
@@ -131,9 +130,6 @@ class Edition(models.Model):
         if self.is_published:
             raise ValidationError(EDITION_DELETED, code="published", params={"slug": self.slug})
         return super().delete(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("catalog:edition", args=[self.slug])
 
     @property
     def is_published(self) -> bool:

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "csp",
     "approvals",
     "catalog",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -78,7 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "catalog.middleware.UnusableInputMiddleware",  # NUL in the address or query: 404/400, never a 500
+    "public.middleware.UnusableInputMiddleware",  # NUL in the address or query: 404/400, never a 500
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -195,10 +196,12 @@ DOWNLOADS_DIR = Path(os.getenv("DOWNLOADS_DIR", str(BASE_DIR / "var" / "download
 # The notice's own jurisdiction: public pages show it unless asked for another.
 DEFAULT_JURISDICTION = os.getenv("DEFAULT_JURISDICTION", "shuozhou")
 
-# The register (approvals) knows nothing of the public pages: their addresses are given here.
+# The register (approvals) and the publication (catalog) know nothing of the public pages: their addresses
+# are given here.
 ABSOLUTE_URL_OVERRIDES = {
-    "approvals.approvalitem": lambda item: reverse("catalog:item", args=[item.code]),
-    "approvals.department": lambda department: reverse("catalog:department", args=[department.slug]),
+    "approvals.approvalitem": lambda item: reverse("public:item", args=[item.code]),
+    "approvals.department": lambda department: reverse("public:department", args=[department.slug]),
+    "catalog.edition": lambda edition: reverse("public:edition", args=[edition.slug]),
 }
 
 # django-import-export: only users with the model permission may import or export.

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/", include("catalog.api.urls")),
-    path("", include("catalog.opendata_urls")),
-    path("", include("catalog.urls")),
+    path("api/", include("public.api.urls")),
+    path("", include("public.opendata_urls")),
+    path("", include("public.urls")),
 ]

@@ -12,10 +12,10 @@ from django.core.cache import cache
 
 from approvals import services
 from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument
-from catalog import selectors
 from catalog.counties import county_derive
 from catalog.models import Edition
 from catalog.publishing import edition_compile, edition_publish
+from public import selectors
 
 pytestmark = pytest.mark.django_db
 

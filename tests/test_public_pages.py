@@ -274,7 +274,7 @@ def test_all_jurisdictions_can_be_listed_at_once(client):
 
 
 def test_a_register_without_a_published_edition_lists_its_items_without_numbers(client, monkeypatch):
-    from catalog import selectors
+    from public import selectors
 
     monkeypatch.setattr(selectors, "latest_editions", lambda: {})
     response = client.get("/", {"per_page": 10})

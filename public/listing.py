@@ -18,9 +18,9 @@ from django.urls import reverse
 
 from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, ItemType, Transfer
 from approvals.search import term_key
-from catalog.filters import ItemFilter
-from catalog.paging import ListPage, estimated_count, list_page
-from catalog.selectors import Summary, edition_number, labels
+from public.filters import ItemFilter
+from public.paging import ListPage, estimated_count, list_page
+from public.selectors import Summary, edition_number, labels
 
 _MARK = "__code__"
 
@@ -96,7 +96,7 @@ def load_rows(ids: list[int] | QuerySet, ordering: list[str] | None) -> dict[int
     ):
         departments[item_id].append((slug, short_name))
 
-    item_url, department_url = _url_maker("catalog:item"), _url_maker("catalog:department")
+    item_url, department_url = _url_maker("public:item"), _url_maker("public:department")
     types, statuses = labels(ItemType.choices), labels(ItemStatus.choices)
     rows = {}
     for pk, code, name, item_type, status, source_text, kind, batch, number in mains:

@@ -131,5 +131,5 @@ class EditionSerializer(serializers.ModelSerializer):
         from django.urls import reverse
 
         request = self.context.get("request")
-        links = {fmt: reverse("catalog:edition_download", args=[edition.slug, fmt]) for fmt in ("xlsx", "csv", "json")}
+        links = {fmt: reverse("public:edition_download", args=[edition.slug, fmt]) for fmt in ("xlsx", "csv", "json")}
         return {fmt: request.build_absolute_uri(url) if request else url for fmt, url in links.items()}

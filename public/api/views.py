@@ -11,11 +11,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from approvals.models import ApprovalItem, Department
-from catalog import selectors
-from catalog.api.pagination import CatalogPagination
-from catalog.api.serializers import DepartmentSerializer, EditionSerializer, ItemDetailSerializer, ItemSerializer
-from catalog.filters import ItemFilter
 from catalog.models import Edition, publication_order
+from public import selectors
+from public.api.pagination import CatalogPagination
+from public.api.serializers import DepartmentSerializer, EditionSerializer, ItemDetailSerializer, ItemSerializer
+from public.filters import ItemFilter
 
 
 class ItemFilterBackend(DjangoFilterBackend):

@@ -6,7 +6,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from catalog.paging import ListPage, list_page
+from public.paging import ListPage, list_page
 
 
 class CatalogPagination(PageNumberPagination):

@@ -13,14 +13,15 @@ from django.utils.translation import gettext as _
 from approvals.alignment import CATEGORIES as ALIGNMENT_CATEGORIES
 from approvals.alignment import alignment_report
 from approvals.models import ApprovalItem, Department, ItemStatus, Jurisdiction
-from catalog import downloads, selectors, stats
+from catalog import downloads
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.exports import formats
-from catalog.filters import ItemFilter, options_html
-from catalog.listing import catalogue_page
 from catalog.models import Edition
-from catalog.paging import EXACT_UP_TO
 from catalog.tables import Row, Section, Table, item_rows
+from public import selectors, stats
+from public.filters import ItemFilter, options_html
+from public.listing import catalogue_page
+from public.paging import EXACT_UP_TO
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -74,7 +75,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "all_jurisdictions": selectors.ALL,
         "exact_up_to": EXACT_UP_TO,
     }
-    return render(request, "catalog/index.html", context)
+    return render(request, "public/index.html", context)
 
 
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -88,7 +89,7 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
         "last": transfers[-1] if transfers else None,
         "editions": selectors.editions_listing(item),
     }
-    return render(request, "catalog/item.html", context)
+    return render(request, "public/item.html", context)
 
 
 def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -100,13 +101,13 @@ def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
     at_bureau = selectors.attach_rows(list(mains.filter(status=ItemStatus.BUREAU).order_by("code")[:500]))
     itself = selectors.attach_rows(list(mains.filter(status=ItemStatus.RETURNED).order_by("code")[:500]))
     return render(
-        request, "catalog/department.html", {"department": department, "at_bureau": at_bureau, "itself": itself}
+        request, "public/department.html", {"department": department, "at_bureau": at_bureau, "itself": itself}
     )
 
 
 def edition_list(request: HttpRequest) -> HttpResponse:
     editions = selectors.editions_newest_first()
-    return render(request, "catalog/editions.html", {"editions": editions})
+    return render(request, "public/editions.html", {"editions": editions})
 
 
 def _published(slug: str) -> Edition:
@@ -117,7 +118,7 @@ def edition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     edition = _published(slug)
     entries = edition.entries.select_related("item").order_by("section", "row")
     page = Paginator(entries, 200).get_page(request.GET.get("page"))
-    return render(request, "catalog/edition.html", {"edition": edition, "page": page})
+    return render(request, "public/edition.html", {"edition": edition, "page": page})
 
 
 def edition_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
@@ -128,7 +129,7 @@ def edition_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         path = downloads.prepare(edition, fmt)
     if path is None:
         context = {"edition": edition, "rows": edition.entries.count(), "fmt": fmt}
-        response = render(request, "catalog/download_pending.html", context, status=503)
+        response = render(request, "public/download_pending.html", context, status=503)
         response["Retry-After"] = "600"
         return response
     content_type = formats()[fmt][1]
@@ -149,25 +150,25 @@ def edition_adjustment(request: HttpRequest, slug: str) -> HttpResponse:
             "xlsx",
             f"adjustment-{previous.slug}-{edition.slug}.xlsx",
         )
-    return render(request, "catalog/adjustment.html", {"adjustment": adjustment})
+    return render(request, "public/adjustment.html", {"adjustment": adjustment})
 
 
 def alignment_list(request: HttpRequest) -> HttpResponse:
     counties = Jurisdiction.objects.filter(parent__isnull=False).select_related("parent").order_by("position")
     reports = [(county, alignment_report(county).counts()) for county in counties]
-    return render(request, "catalog/alignment_list.html", {"reports": reports, "categories": ALIGNMENT_CATEGORIES})
+    return render(request, "public/alignment_list.html", {"reports": reports, "categories": ALIGNMENT_CATEGORIES})
 
 
 def alignment_detail(request: HttpRequest, code: str) -> HttpResponse:
     county = get_object_or_404(Jurisdiction.objects.filter(parent__isnull=False).select_related("parent"), code=code)
     report = alignment_report(county)
     counts = [(ALIGNMENT_CATEGORIES[c], n) for c, n in report.counts().items()]
-    return render(request, "catalog/alignment.html", {"county": county, "report": report, "counts": counts})
+    return render(request, "public/alignment.html", {"county": county, "report": report, "counts": counts})
 
 
 def stats_page(request: HttpRequest) -> HttpResponse:
     jurisdiction, _unknown = _jurisdiction(request)
-    return render(request, "catalog/stats.html", {"jurisdiction": jurisdiction, "charts": stats.charts(jurisdiction)})
+    return render(request, "public/stats.html", {"jurisdiction": jurisdiction, "charts": stats.charts(jurisdiction)})
 
 
 def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -181,7 +182,7 @@ def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
     if filterset.qs.order_by().values("pk")[: limit + 1].count() > limit:
         query = request.GET.copy()
         context = {"limit": limit, "fmt": fmt, "query": query.urlencode(), "jurisdiction": jurisdiction}
-        return render(request, "catalog/export_too_large.html", context)
+        return render(request, "public/export_too_large.html", context)
     title = _("%(place)s行政审批事项划转目录（筛选结果）") % {
         "place": jurisdiction.name if jurisdiction else _("全部辖区")
     }

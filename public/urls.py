@@ -1,8 +1,8 @@
 from django.urls import path, re_path
 
-from catalog import views
+from public import views
 
-app_name = "catalog"
+app_name = "public"
 
 urlpatterns = [
     path("", views.index, name="index"),

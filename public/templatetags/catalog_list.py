@@ -2,7 +2,7 @@
 
 A province's list draws 20 to 100 rows of about fifteen values on every request; through the
 template language they took 2 ms of a 15 ms page at 100,000 items, with format_html a tenth of that.
-The rows are the plain dicts of catalog.listing.load_rows.
+The rows are the plain dicts of public.listing.load_rows.
 """
 
 from __future__ import annotations

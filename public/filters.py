@@ -15,7 +15,7 @@ from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, ItemType,
 from approvals.queries import batch_condition
 from approvals.search import MAX_TERM
 from approvals.vocabulary import BASE_TEXTS
-from catalog.selectors import filter_choices
+from public.selectors import filter_choices
 
 
 @lru_cache(maxsize=2048)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog import opendata_views
+from public import opendata_views
 
 app_name = "opendata"
 

@@ -7,9 +7,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
 from approvals.models import Department
-from catalog import selectors
 from catalog.models import Edition
-from catalog.opendata import edition_dcat, item_jsonld
+from public import selectors
+from public.opendata import edition_dcat, item_jsonld
 
 JSONLD = "application/ld+json; charset=utf-8"
 
