@@ -512,3 +512,20 @@ def test_a_member_of_staff_is_created_on_one_screen(client, admin_user):
     refused = client.post(add, {"username": "no_place", "password1": "x", "password2": "x"})
     assert "请选择岗位。" in refused.content.decode() and "请选择辖区。" in refused.content.decode()
     assert not User.objects.filter(username="no_place").exists()
+
+
+def test_the_flat_export_holds_only_what_the_user_may_read(client, world, county_clerk_user):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(county_clerk_user)
+    columns = {
+        f"departmentresource_{name}": "on"
+        for name in ("jurisdiction", "slug", "short_name", "full_name", "aliases", "position")
+    }
+    response = client.post(reverse("admin:approvals_department_export"), {"format": "0", "resource": "0", **columns})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    rows = [row for row in sheet.iter_rows(min_row=2, values_only=True) if any(row)]
+    assert [(row[0], row[2]) for row in rows] == [("朔城区", "本辖区部门")]
