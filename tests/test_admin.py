@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from approvals.admin import ApprovalItemAdmin
@@ -103,8 +104,9 @@ def test_a_refused_action_changes_no_item_and_says_why(client, clerk, notice):
     items = [_item("招标方案核准"), _item("校车使用许可")]  # the second is already returned
     before = Transfer.objects.count()
     response = _action(client, "record_return", items, apply="1", effective_on="2024-05-01", document=str(notice.pk))
-    assert response.status_code == 200
-    assert "SZ-0216 校车使用许可”当前状态为“已退回原部门实施”，不能退回原部门" in response.content.decode()
+    assert response.status_code == 302
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "事项“SZ-0216 校车使用许可”当前状态为“已退回原部门实施”，不能退回原部门。" in shown
     assert Transfer.objects.count() == before
     assert _item("招标方案核准").status == ItemStatus.BUREAU
 
@@ -112,7 +114,7 @@ def test_a_refused_action_changes_no_item_and_says_why(client, clerk, notice):
 def test_an_action_without_a_document_is_refused_in_chinese(client, clerk):
     client.force_login(clerk)
     response = _action(client, "record_return", [_item("招标方案核准")], apply="1", effective_on="2024-05-01")
-    assert "请选择依据文件。" in response.content.decode()
+    assert "请选择依据文件，或填写文号和标题登记新文件。" in response.content.decode()
     assert _item("招标方案核准").status == ItemStatus.BUREAU
 
 

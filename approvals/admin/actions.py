@@ -1,8 +1,10 @@
 """Admin actions that change an item's status, and the register-as-of-a-date page.
 
-Each action asks for the effective date and the legal basis document on an
-intermediate page, then calls the matching service for every selected item in
-one transaction: if any item cannot take the event, none is changed.
+Each action first checks that every selected item (and each sub-item) can take the event, and
+otherwise sends the user back to the list saying which cannot and why. It then asks for the
+effective date and the legal basis document (or registers a new one) on an intermediate page,
+and calls the matching service for every selected item in one transaction: if any item cannot
+take the event, none is changed.
 """
 
 from django import forms
@@ -10,18 +12,33 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals import access, services
+from approvals import access, rules, services
 from approvals.admin.forms import TransferActionForm
 from approvals.models import ApprovalItem, Jurisdiction, Transfer
 
 ACTION_TEMPLATE = "admin/approvals/approvalitem/transfer_action.html"
 ON_DATE_TEMPLATE = "admin/approvals/approvalitem/on_date.html"
+
+
+MAX_REFUSALS_SHOWN = 20
+
+
+def _refusals(kind: str, targets: list[ApprovalItem]) -> list[str]:
+    """Why each of the items, or one of their sub-items, cannot take the event (empty: all can)."""
+    children = ApprovalItem.objects.filter(parent__in=[item.pk for item in targets])
+    refused = []
+    for item in sorted([*targets, *children], key=lambda item: item.code):
+        try:
+            rules.next_status(kind, code=item.code, name=item.name, status=item.status)
+        except rules.TransitionRefused as error:
+            refused.extend(error.messages)
+    return refused
 
 
 def _make_action(kind: str, service, description: str):
@@ -30,20 +47,34 @@ def _make_action(kind: str, service, description: str):
         selected = list(queryset.select_related("parent").order_by("code"))
         selected_ids = {item.pk for item in selected}
         targets = [item for item in selected if item.parent_id not in selected_ids]
-        form = TransferActionForm(request.POST if "apply" in request.POST else None)
+        # Refused before the form is shown, so that no one fills it in for nothing; the service asks again.
+        refused = _refusals(kind, targets)
+        if refused:
+            for message in refused[:MAX_REFUSALS_SHOWN]:
+                modeladmin.message_user(request, message, messages.ERROR)
+            if len(refused) > MAX_REFUSALS_SHOWN:
+                modeladmin.message_user(
+                    request,
+                    _("另有 %(count)d 个事项也不能登记。") % {"count": len(refused) - MAX_REFUSALS_SHOWN},
+                    messages.ERROR,
+                )
+            modeladmin.message_user(request, _("没有登记任何事项。"), messages.ERROR)
+            return None
+        form = TransferActionForm(request.POST if "apply" in request.POST else None, user=request.user)
         form.fields["document"].queryset = access.scope_documents(
             form.fields["document"].queryset, request.user, purpose="cite"
         )
         if form.is_valid():
             try:
                 with transaction.atomic():
+                    document = form.document_create()
                     written = 0
                     for item in targets:
                         written += len(
                             service(
                                 item=item,
                                 effective_on=form.cleaned_data["effective_on"],
-                                document=form.cleaned_data["document"],
+                                document=document,
                                 note=form.cleaned_data["note"],
                                 user=request.user,
                             )
@@ -52,6 +83,8 @@ def _make_action(kind: str, service, description: str):
                 form.add_error(None, error)
             except PermissionDenied as error:
                 form.add_error(None, str(error))
+            except IntegrityError:  # the same 文号 registered by someone else meanwhile
+                form.add_error("new_number", _("这个文号刚刚已被登记，请在“依据文件”中选择它。"))
             else:
                 modeladmin.message_user(
                     request,
@@ -60,16 +93,18 @@ def _make_action(kind: str, service, description: str):
                     messages.SUCCESS,
                 )
                 return None
+        adminform = helpers.AdminForm(form, list(form.fieldsets), {}, model_admin=modeladmin)
         context = {
             **modeladmin.admin_site.each_context(request),
             "title": description,
             "opts": modeladmin.model._meta,
-            "form": form,
+            "adminform": adminform,
+            "errors": helpers.AdminErrorList(form, []),
             "items": targets,
             "action_name": request.POST.get("action"),
             "selected": [str(item.pk) for item in selected],
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": modeladmin.media + form.media,
+            "media": modeladmin.media + adminform.media,
         }
         return TemplateResponse(request, ACTION_TEMPLATE, context)
 

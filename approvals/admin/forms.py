@@ -8,7 +8,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals import rules
+from approvals import access, rules
 from approvals.models import ApprovalItem, PolicyDocument
 
 STALE_MESSAGE = _(
@@ -77,7 +77,13 @@ class ItemDepartmentFormSet(BaseInlineFormSet):
 
 
 class TransferActionForm(forms.Form):
-    """What every status change asks for: when it takes effect and on what legal basis."""
+    """What every status change asks for: when it takes effect and on what legal basis.
+
+    The basis is a registered document, or a new one registered here, in the user's own
+    jurisdiction, in the same transaction as the events (`document_create`).
+    """
+
+    NEW_DOCUMENT_FIELDS = ("new_number", "new_title", "new_issuer", "new_issued_on")
 
     effective_on = forms.DateField(
         label=_("生效日期"),
@@ -85,10 +91,85 @@ class TransferActionForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("按依据文件规定的生效日期填写。"),
     )
+    note = forms.CharField(label=_("说明"), required=False, max_length=300)
     document = forms.ModelChoiceField(
         label=_("依据文件"),
         queryset=PolicyDocument.objects.order_by("-issued_on", "number"),
-        help_text=_("列表中没有时，请先在“政策文件”中添加。"),
-        error_messages={"required": _("请选择依据文件。"), "invalid_choice": _("所选依据文件不存在。")},
+        required=False,
+        help_text=_("选择已登记的文件；列表中没有时，在下面登记新文件。"),
+        error_messages={"invalid_choice": _("所选依据文件不存在。")},
     )
-    note = forms.CharField(label=_("说明"), required=False, max_length=300)
+    new_number = forms.CharField(
+        label=_("文号"), required=False, max_length=60, help_text=_("例如“朔政发〔2022〕20号”。")
+    )
+    new_title = forms.CharField(label=_("标题"), required=False, max_length=300)
+    new_issuer = forms.CharField(label=_("发文机关"), required=False, max_length=100)
+    new_issued_on = forms.DateField(
+        label=_("发文日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("不清楚时留空。"),
+    )
+
+    fieldsets = (
+        (None, {"fields": ("effective_on", "note")}),
+        (_("依据文件"), {"fields": ("document",)}),
+        (
+            _("或登记新的依据文件"),
+            {
+                "fields": NEW_DOCUMENT_FIELDS,
+                "description": _("新文件登记在您所属的辖区，与本次划转记录一并保存。"),
+            },
+        ),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_new_number(self) -> str:
+        number = self.cleaned_data["new_number"].strip()
+        if number and PolicyDocument.objects.filter(number=number).exists():
+            raise ValidationError(
+                _("文号“%(number)s”已经登记，请在“依据文件”中选择它。"),
+                code="duplicate_number",
+                params={"number": number},
+            )
+        return number
+
+    def clean(self):
+        data = super().clean()
+        wants_new = any(data.get(name) for name in self.NEW_DOCUMENT_FIELDS) or any(
+            name in self.errors for name in self.NEW_DOCUMENT_FIELDS
+        )
+        if data.get("document") and wants_new:
+            raise ValidationError(
+                _("请选择已登记的依据文件，或者登记新文件，二者只能填写一项。"), code="both_documents"
+            )
+        if not wants_new:
+            if "document" not in self.errors and not data.get("document"):
+                raise ValidationError(_("请选择依据文件，或填写文号和标题登记新文件。"), code="no_document")
+            return data
+        for name, message in (("new_number", _("登记新文件须填写文号。")), ("new_title", _("登记新文件须填写标题。"))):
+            if name not in self.errors and not data.get(name, "").strip():
+                self.add_error(name, ValidationError(message, code="required"))
+        if self.user is not None and not self.user.has_perm("approvals.add_policydocument"):
+            raise ValidationError(_("您没有登记政策文件的权限，请选择已登记的依据文件。"), code="no_permission")
+        if access.home_jurisdiction(self.user) is None:
+            raise ValidationError(_("您没有所属辖区，不能登记新文件，请选择已登记的依据文件。"), code="no_jurisdiction")
+        return data
+
+    def document_create(self) -> PolicyDocument:
+        """The chosen document, or the new one saved in the user's jurisdiction (call inside the transaction)."""
+        if self.cleaned_data["document"] is not None:
+            return self.cleaned_data["document"]
+        document = PolicyDocument(
+            jurisdiction=access.home_jurisdiction(self.user),
+            number=self.cleaned_data["new_number"],
+            title=self.cleaned_data["new_title"].strip(),
+            issuer=self.cleaned_data["new_issuer"].strip(),
+            issued_on=self.cleaned_data["new_issued_on"],
+        )
+        document._history_user = self.user
+        document.save()
+        return document

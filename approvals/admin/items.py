@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from approvals import queries, services
 from approvals.admin.actions import TRANSFER_ACTIONS, register_on_date_view
@@ -28,6 +29,20 @@ from approvals.models import (
 from approvals.resources import ItemResource
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ChineseDeltaHelper(HistoricalRecordContextHelper):
+    """A change's old and new values as the form shows them: labels of choices, 是/否, “—” for nothing."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        return super().prepare_delta_change_value(change, value)
 
 
 class ReadOnlyInlineMixin:
@@ -183,6 +198,9 @@ class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
                 Prefetch("department_links", queryset=ItemDepartment.objects.select_related("department"))
             )
         )
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ChineseDeltaHelper(self.model, historical_record)
 
     def history_view(self, request, object_id, extra_context=None):
         self._history_object(request, object_id)

@@ -3,7 +3,13 @@ import datetime
 from django.core.management.commands import loaddata
 from django.utils import timezone
 
+from approvals.models import ApprovalItem, Department, ItemDepartment, PolicyDocument
 from catalog.models import Edition
+
+# The audited models, in the order their first history rows are written.
+AUDITED = (Department, PolicyDocument, ApprovalItem, ItemDepartment)
+LOADED_REASON = "载入官方目录"
+BATCH = 1000
 
 
 class Command(loaddata.Command):
@@ -15,6 +21,9 @@ class Command(loaddata.Command):
     published edition already in the database still refuses new rows. One saved without its moment
     of publishing (files older than migration 0006) gets the start of its publication day; editions
     of one day then follow each other by id, as `EditionQuerySet.in_publication_order` breaks ties.
+
+    Loading saves raw and writes no audit history, so every audited row that has none gets its
+    first history row (“+”, now) once the file is in: the first edit then shows what it changed.
     """
 
     def loaddata(self, fixture_labels):
@@ -26,6 +35,7 @@ class Command(loaddata.Command):
                 if edition.published_at is None:
                     drafts.filter(pk=edition.pk).update(published_at=_start_of(edition))
             drafts.update(status=Edition.Status.PUBLISHED)
+        start_history(using=self.using)
 
     def save_obj(self, obj):
         edition = obj.object
@@ -38,6 +48,25 @@ class Command(loaddata.Command):
         if saved:
             self.drafts_to_publish.append(edition)
         return saved
+
+
+def start_history(*, using: str = "default") -> int:
+    """Write the first history row (“+”, now, no user) of every audited row that has none."""
+    written, now = 0, timezone.now()
+    for model in AUDITED:
+        historical = model.history.model
+        missing = model.objects.using(using).exclude(pk__in=historical.objects.using(using).values("id"))
+        rows = [
+            historical(
+                history_date=now,
+                history_type="+",
+                history_change_reason=LOADED_REASON,
+                **{field.attname: getattr(obj, field.attname) for field in historical.tracked_fields},
+            )
+            for obj in missing.order_by("pk").iterator(chunk_size=BATCH)
+        ]
+        written += len(historical.objects.using(using).bulk_create(rows, batch_size=BATCH))
+    return written
 
 
 def _start_of(edition: Edition) -> datetime.datetime:
