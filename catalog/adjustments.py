@@ -4,6 +4,11 @@ It compares the state of the register that each edition records, not the rows
 as printed: an item is at the bureau in an edition when the edition lists it in
 section (一). An item returned in an earlier edition that a later one no longer
 prints in section (二) is therefore not a change.
+
+A row of the same item in the same section of both editions is compared cell by
+cell too: a name, type or department that changed is a change of its own
+category; any other text cell that changed (划转情况, 对应基本目录情况, 备注, or
+any cell of a row in section (二)) is "其他内容变更", with each cell before and after.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ REMOVED = "removed"
 RENAMED = "renamed"
 RETYPED = "retyped"
 MOVED = "moved"
+EDITED = "edited"
 
 CATEGORIES = {
     ADDED: _("新增划转或承接"),
@@ -34,8 +40,30 @@ CATEGORIES = {
     RENAMED: _("名称变更"),
     RETYPED: _("事项类型变更"),
     MOVED: _("划转部门变更"),
+    EDITED: _("其他内容变更"),
 }
 _LEAVING = {Transfer.Kind.RETURN: RETURNED, Transfer.Kind.CANCEL: CANCELLED, Transfer.Kind.DEVOLVE: DEVOLVED}
+
+
+# Each text cell of a row and its column heading (section (二) prints 主项名称 as 事项名称).
+CELL_LABELS = {
+    "main_name": _("主项名称"),
+    "sub_name": _("子项名称"),
+    "item_type": _("事项类型"),
+    "departments": _("划转部门"),
+    "batch": _("划转情况"),
+    "base": _("对应基本目录情况"),
+    "remarks": _("备注"),
+}
+# The cells whose change has a category of its own in section (一).
+_OWN_CATEGORY = {"main_name", "sub_name", "item_type", "departments"}
+
+
+@dataclass(frozen=True)
+class CellChange:
+    column: str
+    before: str
+    after: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +75,7 @@ class Change:
     before: str
     after: str
     basis: str
+    cells: tuple[CellChange, ...] = ()
 
     @property
     def category_label(self) -> str:
@@ -66,6 +95,10 @@ class Adjustment:
             counts[change.category] += 1
         return {category: n for category, n in counts.items() if n}
 
+    def changed_rows(self) -> int:
+        """Number of rows (one per item or sub-item) with at least one change."""
+        return len({change.code for change in self.changes})
+
     def by_category(self) -> list[tuple[str, list[Change]]]:
         return [
             (str(label), [c for c in self.changes if c.category == category])
@@ -83,6 +116,47 @@ def _section1(edition: Edition) -> dict[int, tuple[str, str, str, str]]:
         item_id: (f"{main}／{sub}" if sub and sub != main else main, kind, departments, batch)
         for item_id, main, sub, kind, departments, batch in rows.iterator()
     }
+
+
+def _rows(edition: Edition, section: int) -> dict[int, dict[str, str]]:
+    """{item id: {cell field: text}} for the rows of one section."""
+    rows = Entry.objects.filter(edition=edition, section=section).values("item_id", *CELL_LABELS)
+    return {row.pop("item_id"): row for row in rows.iterator()}
+
+
+def _cell_changes(old: Edition, new: Edition, items: dict[int, ApprovalItem], basis: str) -> list[Change]:
+    """The rows of one item in the same section of both editions whose other text cells changed."""
+    edited: list[tuple[int, dict[str, str], tuple[CellChange, ...]]] = []
+    for section in (Entry.Section.TRANSFERRED, Entry.Section.RETURNED):
+        before, after = _rows(old, section), _rows(new, section)
+        for item_id, cells in after.items():
+            old_cells = before.get(item_id)
+            if old_cells is None:
+                continue
+            changed = tuple(
+                CellChange(str(label), old_cells[name], cells[name])
+                for name, label in CELL_LABELS.items()
+                if old_cells[name] != cells[name] and not (section == 1 and name in _OWN_CATEGORY)
+            )
+            if changed:
+                edited.append((item_id, cells, changed))
+    items.update(ApprovalItem.objects.in_bulk({item_id for item_id, _c, _ch in edited} - set(items)))
+    changes = []
+    for item_id, cells, changed in edited:
+        main, sub = cells["main_name"], cells["sub_name"]
+        changes.append(
+            Change(
+                EDITED,
+                items[item_id].code,
+                f"{main}／{sub}" if sub and sub != main else main,
+                cells["departments"],
+                "；".join(f"{c.column}：{c.before}" for c in changed),
+                "；".join(f"{c.column}：{c.after}" for c in changed),
+                basis,
+                changed,
+            )
+        )
+    return changes
 
 
 def _document_text(transfer: Transfer | None) -> str:
@@ -136,6 +210,7 @@ def editions_diff(old: Edition, new: Edition) -> Adjustment:
         adjustment.changes.append(
             Change(category, items[item_id].code, name, departments, batch, "", _document_text(event))
         )
+    adjustment.changes.extend(_cell_changes(old, new, items, basis_of_new))
     order = list(CATEGORIES)
     adjustment.changes.sort(key=lambda c: (order.index(c.category), c.code))
     return adjustment

@@ -5,11 +5,15 @@ to change it in code too.
 """
 
 import io
+from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,9 +24,10 @@ from django.utils.translation import gettext_lazy
 from approvals import access
 from approvals.admin_scope import ScopedAdmin, related_choices
 from approvals.models import Jurisdiction, PolicyDocument
-from catalog import downloads, publishing
+from catalog import admin_import, downloads, exports, publishing
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.models import Edition, Entry
+from catalog.tables import Section, edition_table, mark_first_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -53,6 +58,19 @@ class EntryInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def _spans(section: Section) -> list[dict]:
+    """The section's rows as printed: 序号 and 主项名称 span the rows of their main item (`span` 0 below the first)."""
+    rows: list[dict] = []
+    first: dict = {}
+    for row, is_first in mark_first_rows(section.rows):
+        cells = row.cells(section.number)
+        rows.append({"span": 0, "head": cells[:2], "cells": cells[2:], "code": row.item_code})
+        if is_first:
+            first = rows[-1]
+        first["span"] += 1
+    return rows
 
 
 class CompileForm(forms.Form):
@@ -118,6 +136,9 @@ class EditionAdmin(ScopedAdmin):
 
     @admin.action(description=gettext_lazy("发布所选草稿"), permissions=["publish"])
     def publish(self, request, queryset):
+        """First a page with each draft's comparison with the edition before it; publish on "确认发布"."""
+        if request.POST.get("confirm") != "yes":
+            return self._publish_confirmation(request, queryset)
         published = []
         for edition in queryset.order_by("pk"):
             try:
@@ -132,11 +153,34 @@ class EditionAdmin(ScopedAdmin):
         if published:
             self.message_user(request, _("已发布：%(slugs)s。") % {"slugs": "、".join(published)}, messages.SUCCESS)
 
+    def _publish_confirmation(self, request, queryset) -> TemplateResponse:
+        editions = []
+        for edition in queryset.select_related("jurisdiction", "created_by").order_by("pk"):
+            previous = edition.previous()
+            adjustment = editions_diff(previous, edition) if previous is not None else None
+            editions.append({"edition": edition, "previous": previous, "adjustment": adjustment})
+        context = self._context(
+            request,
+            _("确认发布目录版本"),
+            editions=editions,
+            action_checkbox_name=ACTION_CHECKBOX_NAME,
+            four_eyes=settings.PUBLISH_FOUR_EYES,
+        )
+        return TemplateResponse(request, "admin/catalog/edition/publish_confirm.html", context)
+
+    def get_view_on_site_url(self, obj=None):
+        # A draft is not on the public site yet: its link shows it here, as it will be published.
+        if obj is not None and not obj.is_published:
+            return reverse("admin:catalog_edition_preview", args=[obj.pk])
+        return super().get_view_on_site_url(obj)
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            path("<path:object_id>/preview/", wrap(self.preview_view), name="catalog_edition_preview"),
             path("compile/", wrap(self.compile_view), name="catalog_edition_compile"),
             path("diff/", wrap(self.diff_view), name="catalog_edition_diff"),
+            path("import-official/", wrap(admin_import.import_view(self)), name="catalog_edition_import_official"),
         ] + super().get_urls()
 
     def _context(self, request, title: str, **extra) -> dict:
@@ -171,6 +215,33 @@ class EditionAdmin(ScopedAdmin):
             "admin/catalog/edition/form_page.html",
             self._context(request, _("从登记册生成目录草稿"), form=form),
         )
+
+    def preview_view(self, request, object_id):
+        """The edition in the official layout, or its workbook with `?format=xlsx`, published or not."""
+        edition = self.get_object(request, unquote(object_id))
+        if edition is None:
+            raise Http404
+        if not self.has_view_permission(request, edition):
+            raise PermissionDenied
+        table = edition_table(edition)
+        if request.GET.get("format") == "xlsx":
+            writer, content_type = exports.formats()["xlsx"]
+            buffer = io.BytesIO()
+            writer(table, buffer)
+            response = HttpResponse(buffer.getvalue(), content_type=content_type)
+            name = _("目录版本%(slug)s（草稿）.xlsx") if not edition.is_published else _("目录版本%(slug)s.xlsx")
+            response["Content-Disposition"] = (
+                f'attachment; filename="edition-{edition.slug}.xlsx"; '
+                f"filename*=UTF-8''{quote(name % {'slug': edition.slug})}"
+            )
+            return response
+        sections = [
+            {"heading": section.heading, "columns": section.columns, "rows": _spans(section), "notes": section.notes}
+            for section in table.sections
+        ]
+        context = self._context(request, _("预览：%(title)s") % {"title": edition.title}, edition=edition)
+        context["sections"] = sections
+        return TemplateResponse(request, "admin/catalog/edition/preview.html", context)
 
     def diff_view(self, request):
         if not self.has_view_permission(request):

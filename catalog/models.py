@@ -1,5 +1,6 @@
 """Publication: editions of the catalogue and their rows, frozen once published."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -108,6 +109,16 @@ class Edition(models.Model):
     section2_heading = models.CharField(_("第二部分标题"), max_length=200, help_text=_("照原文书写，含事项数。"))
     notes = models.TextField(_("表后备注"), blank=True, help_text=_("第一部分表格后的备注，每行一条。"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("生成人"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("生成或导入草稿的人；发布须由另一位审核人完成（四眼原则）。"),
+    )
 
     objects = EditionQuerySet.as_manager()
 

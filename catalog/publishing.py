@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -33,8 +34,9 @@ def edition_create_draft(
     jurisdiction: Jurisdiction,
     document: PolicyDocument | None = None,
     published_on: datetime.date | None = None,
+    user: AbstractBaseUser | None = None,
 ) -> Edition:
-    """Write a draft edition whose entries hold the table's cells as given.
+    """Write a draft edition whose entries hold the table's cells as given, made by `user` (None: a system task).
 
     Every row must name an existing item by `item_code`; the slug must be new.
     """
@@ -51,6 +53,7 @@ def edition_create_draft(
         section1_heading=section1.heading,
         section2_heading=section2.heading,
         notes="\n".join(section1.notes),
+        created_by=user if user is not None and user.is_authenticated else None,
     )
     pending: list[tuple[Entry, str]] = []
     for section in (section1, section2):
@@ -78,7 +81,10 @@ def can_publish(user: AbstractBaseUser) -> bool:
 
 @transaction.atomic
 def edition_publish(*, edition: Edition, user: AbstractBaseUser, published_on: datetime.date | None = None) -> Edition:
-    """Publish a draft; from then on neither the edition nor its entries can change."""
+    """Publish a draft; from then on neither the edition nor its entries can change.
+
+    Four eyes (`settings.PUBLISH_FOUR_EYES`): the publisher is not the person who compiled or imported it.
+    """
     if not can_publish(user):
         raise PermissionDenied(_("只有审核人可以发布目录版本。"))
     locked = Edition.objects.select_for_update().get(pk=edition.pk)
@@ -89,6 +95,12 @@ def edition_publish(*, edition: Edition, user: AbstractBaseUser, published_on: d
         )
     if locked.is_published:
         raise ValidationError(_("目录版本“%(slug)s”已经发布。"), code="published", params={"slug": locked.slug})
+    if settings.PUBLISH_FOUR_EYES and locked.created_by_id is not None and locked.created_by_id == user.pk:
+        raise ValidationError(
+            _("目录版本“%(slug)s”由%(name)s生成，需由另一位审核人发布（四眼原则）。"),
+            code="four_eyes",
+            params={"slug": locked.slug, "name": locked.created_by.get_full_name() or locked.created_by.get_username()},
+        )
     if not locked.entries.exists():
         raise ValidationError(
             _("目录版本“%(slug)s”没有任何条目，不能发布。"), code="empty", params={"slug": locked.slug}
@@ -242,4 +254,6 @@ def edition_compile(
     check_can_cite(user, document)
     previous = Edition.objects.latest_published(jurisdiction)
     table = compile_table(jurisdiction=jurisdiction, on=on, title=title, previous=previous)
-    return edition_create_draft(slug=slug, table=table, jurisdiction=jurisdiction, document=document, published_on=on)
+    return edition_create_draft(
+        slug=slug, table=table, jurisdiction=jurisdiction, document=document, published_on=on, user=user
+    )

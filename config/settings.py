@@ -192,6 +192,10 @@ EXPORT_ONLINE_MAX_ROWS = envint("EXPORT_ONLINE_MAX_ROWS", "10000")
 ADMIN_FLAT_MAX_ROWS = envint("ADMIN_FLAT_MAX_ROWS", "1000")
 # Where the files of published editions are kept once written.
 DOWNLOADS_DIR = Path(os.getenv("DOWNLOADS_DIR", str(BASE_DIR / "var" / "downloads")))
+# Where a workbook uploaded in the admin waits between its preview and its confirmation (a day at most).
+IMPORT_UPLOADS_DIR = Path(os.getenv("IMPORT_UPLOADS_DIR", str(BASE_DIR / "var" / "uploads")))
+# Four eyes: whoever compiled or imported a draft may not publish it. A one-person office turns it off.
+PUBLISH_FOUR_EYES = envbool("DJANGO_PUBLISH_FOUR_EYES", "1")
 
 # The notice's own jurisdiction: public pages show it unless asked for another.
 DEFAULT_JURISDICTION = os.getenv("DEFAULT_JURISDICTION", "shuozhou")

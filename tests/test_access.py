@@ -406,7 +406,7 @@ def test_a_county_publisher_publishes_its_own_draft(client, world, county_publis
     draft = world["own"][Edition]
     client.post(
         reverse("admin:catalog_edition_changelist"),
-        {"action": "publish", helpers.ACTION_CHECKBOX_NAME: [str(draft.pk)]},
+        {"action": "publish", helpers.ACTION_CHECKBOX_NAME: [str(draft.pk)], "confirm": "yes"},
     )
     assert Edition.objects.get(pk=draft.pk).status == Edition.Status.PUBLISHED
 

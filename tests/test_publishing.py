@@ -179,7 +179,10 @@ def test_the_admin_compiles_a_draft_and_the_publisher_publishes_it(client, clerk
     assert action_form is None or "publish" not in dict(action_form.fields["action"].choices)
     client.force_login(publisher)
     settings.EXPORT_ONLINE_MAX_ROWS = 200  # the new edition's 220 rows are too many to write online
-    response = client.post(changelist, {"action": "publish", ACTION_CHECKBOX_NAME: [str(draft.pk)]}, follow=True)
+    selected = {"action": "publish", ACTION_CHECKBOX_NAME: [str(draft.pk)]}
+    client.post(changelist, selected)  # the confirmation page with the comparison (tests/test_publish_flow.py)
+    assert not Edition.objects.get(slug="2024").is_published
+    response = client.post(changelist, {**selected, "confirm": "yes"}, follow=True)
     assert Edition.objects.get(slug="2024").is_published
     notes = [str(message) for message in response.context["messages"]]
     assert "“2024”较大，公众下载的文件需在服务器上运行 manage.py prepare_downloads 生成。" in notes

@@ -176,7 +176,7 @@ def apply_plan(
         ],
     )
     edition_create_draft(
-        slug=plan.slug, table=table, jurisdiction=jurisdiction, document=document, published_on=effective_on
+        slug=plan.slug, table=table, jurisdiction=jurisdiction, document=document, published_on=effective_on, user=user
     )
 
 
