@@ -135,6 +135,19 @@ class PolicyDocument(models.Model):
         cache.delete(vocabulary.BATCH_CACHE_KEY)  # its batch label may be new to the batch filters
 
 
+# The service-guide fields the notice asks to standardise (all optional): the admin's form, the flat
+# format and the API show them in this order.
+GUIDE_FIELDS = (
+    "application_materials",
+    "acceptance_conditions",
+    "procedure",
+    "statutory_time_limit",
+    "promised_time_limit",
+    "fees",
+    "legal_basis",
+)
+
+
 class ApprovalItem(models.Model):
     jurisdiction = models.ForeignKey(
         Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="items"

@@ -20,7 +20,7 @@ from import_export import fields, resources, widgets
 from import_export.results import Result, RowResult
 
 from approvals.access import can_change, home_jurisdiction
-from approvals.models import ApprovalItem, Department, ItemType, Jurisdiction
+from approvals.models import GUIDE_FIELDS, ApprovalItem, Department, ItemType, Jurisdiction
 
 logger = logging.getLogger(__name__)
 
@@ -273,13 +273,7 @@ class ItemResource(FlatResource):
             "status",
             "batch",
             "jurisdiction",
-            "application_materials",
-            "acceptance_conditions",
-            "procedure",
-            "statutory_time_limit",
-            "promised_time_limit",
-            "fees",
-            "legal_basis",
+            *GUIDE_FIELDS,
         )
         export_order = fields
         skip_unchanged = True

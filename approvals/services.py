@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from approvals.access import check_can_change
 from approvals.bulk import record
 from approvals.models import (
+    GUIDE_FIELDS,
     ApprovalItem,
     Department,
     ItemDepartment,
@@ -41,16 +42,6 @@ from approvals.rules import (  # noqa: F401  (services' interface: callers name 
 
 Kind = Transfer.Kind
 User = AbstractBaseUser | None
-# The service-guide fields the notice asks to standardise (all optional).
-GUIDE_FIELDS = (
-    "application_materials",
-    "acceptance_conditions",
-    "procedure",
-    "statutory_time_limit",
-    "promised_time_limit",
-    "fees",
-    "legal_basis",
-)
 
 
 def item_type_from_label(label: str) -> str:

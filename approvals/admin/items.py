@@ -22,6 +22,7 @@ from approvals.admin.flat_io import FlatImportExportMixin
 from approvals.admin.forms import ApprovalItemForm, ItemDepartmentFormSet
 from approvals.admin_scope import ScopedAdmin, ScopedInline
 from approvals.models import (
+    GUIDE_FIELDS,
     ApprovalItem,
     ItemDepartment,
     Transfer,
@@ -175,15 +176,7 @@ class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
             _("办事指南（选填）"),
             {
                 "classes": ("collapse",),
-                "fields": (
-                    "application_materials",
-                    "acceptance_conditions",
-                    "procedure",
-                    "statutory_time_limit",
-                    "promised_time_limit",
-                    "fees",
-                    "legal_basis",
-                ),
+                "fields": GUIDE_FIELDS,
             },
         ),
         (_("记录"), {"fields": ("created_at", "updated_at")}),

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from approvals.models import ApprovalItem, Department, Transfer
+from approvals.models import GUIDE_FIELDS, ApprovalItem, Department, Transfer
 from catalog.models import Edition
 
 
@@ -86,13 +86,7 @@ class ItemDetailSerializer(ItemSerializer):
             "parent",
             "jurisdiction",
             "history",
-            "application_materials",
-            "acceptance_conditions",
-            "procedure",
-            "statutory_time_limit",
-            "promised_time_limit",
-            "fees",
-            "legal_basis",
+            *GUIDE_FIELDS,
         ]
 
 
