@@ -5,11 +5,31 @@ them; CI sets REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 and then they fail instead.
 """
 
 import os
+import runpy
+import sqlite3
+from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import override_settings
+
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "config" / "settings.py"
+
+# The state of the database right after the official data was loaded (SQLite only): transactional
+# tests, whose database is emptied after each, get it back by copying pages instead of parsing JSON.
+_LOADED: sqlite3.Connection | None = None
+
+
+def settings_under(**env: str) -> dict:
+    """config/settings.py run afresh in this process with `env` as its only DJANGO_*, DATABASE_URL and
+    CACHE_URL variables: its global names. Django's own settings are left alone; no process to start."""
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL"))}
+    with mock.patch.dict(os.environ, {**kept, "DJANGO_SETTINGS_MODULE": "config.settings", **env}, clear=True):
+        return runpy.run_path(str(SETTINGS_FILE))
 
 
 def require(switch: str, available: bool, reason: str) -> None:
@@ -21,12 +41,25 @@ def require(switch: str, available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """Named users are created for nearly every test: Django's PBKDF2 (a million rounds) took
+    half a second for each on a small machine, MD5 takes nothing. Tests only."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     # The official catalogue is the seed every test starts from; each test's
     # changes are rolled back, so it is loaded once per run.
+    global _LOADED
     with django_db_blocker.unblock():
         call_command("loaddata", "shuozhou_2022", verbosity=0)
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            _LOADED = sqlite3.connect(":memory:")
+            connection.connection.backup(_LOADED)
 
 
 @pytest.fixture
@@ -35,8 +68,20 @@ def official_data(transactional_db):
     so each one starts by loading the official data again if it is not there."""
     from approvals.models import ApprovalItem
 
-    if not ApprovalItem.objects.exists():
+    if ApprovalItem.objects.exists():
+        return
+    if _LOADED is not None and connection.vendor == "sqlite":
+        _LOADED.backup(connection.connection)  # the whole database as the session load left it
+    else:
         call_command("loaddata", "shuozhou_2022", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Summaries, filter choices and jurisdictions are cached between requests: each test starts without them."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -44,7 +89,7 @@ def postgres(db):
     require("REQUIRE_POSTGRES", connection.vendor == "postgresql", "需要 PostgreSQL：设置 DATABASE_URL=postgres://…")
 
 
-def _user(username: str, *, groups=(), staff=True, superuser=False, jurisdiction: str | None = "shuozhou") -> User:
+def make_user(username: str, *, groups=(), staff=True, superuser=False, jurisdiction: str | None = "shuozhou") -> User:
     from approvals.models import Jurisdiction, StaffProfile
 
     user = User.objects.create_user(username, password="x-test-password", is_staff=staff, is_superuser=superuser)
@@ -58,36 +103,36 @@ def _user(username: str, *, groups=(), staff=True, superuser=False, jurisdiction
 @pytest.fixture
 def clerk_user(db) -> User:
     """A staff user with no group, for services that only record who acted."""
-    return _user("clerk_user")
+    return make_user("clerk_user")
 
 
 @pytest.fixture
 def clerk(db) -> User:
     """经办人: edits items, records transfers, imports."""
-    return _user("clerk", groups=["经办人"])
+    return make_user("clerk", groups=["经办人"])
 
 
 @pytest.fixture
 def publisher(db) -> User:
     """审核人: everything a clerk does, and publishes editions."""
-    return _user("publisher", groups=["审核人"])
+    return make_user("publisher", groups=["审核人"])
 
 
 @pytest.fixture
 def county_clerk(db) -> User:
     """经办人 of 朔城区: keeps only the county's register."""
-    return _user("county_clerk", groups=["经办人"], jurisdiction="shuocheng")
+    return make_user("county_clerk", groups=["经办人"], jurisdiction="shuocheng")
 
 
 @pytest.fixture
 def bare_staff(db) -> User:
     """Staff without any permission."""
-    return _user("staff")
+    return make_user("staff")
 
 
 @pytest.fixture
 def admin_user(db) -> User:
-    return _user("root", superuser=True)
+    return make_user("root", superuser=True)
 
 
 @pytest.fixture(autouse=True)

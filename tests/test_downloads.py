@@ -1,5 +1,6 @@
 """Downloads: published editions written once and served from disk; nothing large written inside a request."""
 
+import csv
 import io
 
 import openpyxl
@@ -7,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from catalog import downloads
+from catalog.exports.csv import write_csv
 from catalog.exports.xlsx import write_xlsx
 from catalog.models import Edition
 from catalog.tables import edition_table
@@ -50,8 +52,12 @@ def test_a_large_edition_waits_for_the_command_and_then_downloads(client, settin
     call_command("prepare_downloads", stdout=out)
     assert "完成：生成 3 个文件，已有 0 个。" in out.getvalue()
     ready = client.get("/editions/2022/download.csv")
-    assert ready.status_code == 200
-    assert _body(ready).decode("utf-8-sig").count("\n") > 310
+    assert ready.status_code == 200 and ready["Content-Disposition"] == 'attachment; filename="2022.csv"'
+    data = _body(ready)
+    reference = io.BytesIO()
+    write_csv(edition_table(Edition.objects.get(slug="2022")), reference)
+    assert data == reference.getvalue()
+    assert len(list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))) == 1 + 310  # the heading and the 310 rows
 
     out = io.StringIO()
     call_command("prepare_downloads", edition="2022", stdout=out)

@@ -20,10 +20,12 @@ pytestmark = pytest.mark.django_db
 MULTI_ROW_ITEMS = {3: 3, 202: 2, 204: 4, 212: 2}  # 序号 → rows; items 19–21, 155–157 have one sub-item, one row
 
 
-@pytest.fixture
-def workbook(tmp_path):
-    target = tmp_path / "2022.xlsx"
-    call_command("export_catalogue", "-o", str(target))
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory, django_db_setup, django_db_blocker):
+    """The export of the official data, written once: the tests only read it."""
+    target = tmp_path_factory.mktemp("export") / "2022.xlsx"
+    with django_db_blocker.unblock():
+        call_command("export_catalogue", "-o", str(target))
     return openpyxl.load_workbook(target)
 
 

@@ -1,19 +1,14 @@
 """Login lockouts key on the client's address: REMOTE_ADDR, or behind our proxy the address it forwarded."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from axes.models import AccessAttempt
+from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.urls import reverse
 
 from config.client_ip import forwarded_client_ip
+from tests.conftest import settings_under
 
-ROOT = Path(__file__).resolve().parent.parent
 PROXY = "10.0.0.2"  # the reverse proxy: REMOTE_ADDR of every request behind it
 CLIENT_A, CLIENT_B, ATTACKER = "198.51.100.7", "203.0.113.20", "192.0.2.66"
 
@@ -82,24 +77,10 @@ def test_the_client_is_the_address_our_outermost_proxy_appended(settings, proxie
     assert forwarded_client_ip(RequestFactory().get("/", **headers)) == expected
 
 
-PRINT = (
-    "import json, django; from django.conf import settings; django.setup(); "
-    "print(json.dumps([getattr(settings, 'AXES_CLIENT_IP_CALLABLE', None), getattr(settings, 'PROXY_COUNT', None),"
-    " settings.AXES_LOCKOUT_PARAMETERS]))"
-)
-
-
-def _settings(**env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    clean.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
-    return subprocess.run([sys.executable, "-c", PRINT], cwd=ROOT, env=clean, capture_output=True, text=True)
-
-
 def test_it_is_what_the_proxy_setting_configures():
     def values(**env):
-        result = _settings(**env)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
+        names = settings_under(**env)
+        return [names.get("AXES_CLIENT_IP_CALLABLE"), names.get("PROXY_COUNT"), names["AXES_LOCKOUT_PARAMETERS"]]
 
     lockout = [["username", "ip_address"]]
     assert values() == [None, None, lockout]
@@ -109,5 +90,5 @@ def test_it_is_what_the_proxy_setting_configures():
         2,
         lockout,
     ]
-    refused = _settings(DJANGO_BEHIND_PROXY="1", DJANGO_PROXY_COUNT="0")
-    assert refused.returncode != 0 and "DJANGO_PROXY_COUNT must be 1 or more behind a proxy" in refused.stderr
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_PROXY_COUNT must be 1 or more behind a proxy"):
+        settings_under(DJANGO_BEHIND_PROXY="1", DJANGO_PROXY_COUNT="0")

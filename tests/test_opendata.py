@@ -103,5 +103,14 @@ def test_a_published_edition_is_a_dcat_dataset_with_three_distributions(client):
 
 
 def test_unknown_items_and_unpublished_editions_are_not_found(client):
-    assert client.get("/items/NOPE/cpsv.jsonld").status_code == 404
-    assert client.get("/editions/nope/dcat.jsonld").status_code == 404
+    import datetime
+
+    from approvals.models import Jurisdiction
+    from catalog.publishing import edition_compile
+
+    city = Jurisdiction.objects.get(code="shuozhou")
+    edition_compile(slug="2024", title="2024年版（草稿）", jurisdiction=city, on=datetime.date(2024, 1, 1))
+    for url in ("/items/NOPE/cpsv.jsonld", "/editions/nope/dcat.jsonld", "/editions/2024/dcat.jsonld"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "您要找的页面或事项不存在，可能已经调整。" in response.content.decode()

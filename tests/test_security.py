@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
@@ -43,18 +44,25 @@ def test_pages_carry_a_strict_content_security_policy(client, url):
 
 def test_the_admin_login_locks_after_five_failures_and_says_so_in_chinese(client, clerk):
     url = reverse("admin:login")
-    for _ in range(4):
+    for failures in range(1, 5):
         response = client.post(url, {"username": "clerk", "password": "wrong"})
         assert response.status_code == 200
+        assert "请输入一个正确的工作人员账户 用户名 和密码" in response.content.decode()  # the form again, with why
+        assert AccessAttempt.objects.get(username="clerk").failures_since_start == failures
     assert client.post(url, {"username": "clerk", "password": "wrong"}).status_code == 429  # the fifth failure
     locked = client.post(url, {"username": "clerk", "password": "x-test-password"})
     assert locked.status_code == 429
     assert "登录已暂时锁定" in locked.content.decode()
+    assert "_auth_user_id" not in client.session  # the right password did not log in
 
 
 def test_a_correct_login_works_before_the_limit(client, clerk):
-    response = client.post(reverse("admin:login"), {"username": "clerk", "password": "x-test-password"})
-    assert response.status_code == 302
+    # The login form's hidden `next` field sends the clerk on to the admin's index.
+    login = {"username": "clerk", "password": "x-test-password", "next": "/admin/"}
+    response = client.post(reverse("admin:login"), login)
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
+    assert client.session["_auth_user_id"] == str(clerk.pk)
+    assert not AccessAttempt.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -71,13 +79,22 @@ def test_a_correct_login_works_before_the_limit(client, clerk):
 def test_anonymous_visitors_are_sent_to_the_login(client, url):
     response = client.get(url)
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response["Location"] == f"/admin/login/?next={url}"  # and back to the page after logging in
 
 
 def test_staff_without_permission_cannot_compile_or_publish(client, bare_staff):
+    from catalog.models import Edition
+
+    editions = list(Edition.objects.order_by("pk").values_list("slug", "status", "published_on"))
     client.force_login(bare_staff)
-    assert client.get("/admin/catalog/edition/compile/").status_code == 403
-    assert client.post("/admin/catalog/edition/", {"action": "publish", "_selected_action": ["1"]}).status_code == 403
+    compile_page = client.get("/admin/catalog/edition/compile/")
+    assert compile_page.status_code == 403
+    assert "您没有访问此页面的权限。" in compile_page.content.decode()
+    pk = Edition.objects.get(slug="2022").pk
+    publish = client.post("/admin/catalog/edition/", {"action": "publish", "_selected_action": [str(pk)]})
+    assert publish.status_code == 403
+    assert "您没有访问此页面的权限。" in publish.content.decode()
+    assert list(Edition.objects.order_by("pk").values_list("slug", "status", "published_on")) == editions
 
 
 def test_a_post_without_csrf_token_is_refused(clerk):
@@ -103,5 +120,10 @@ def test_markup_in_names_is_escaped_in_the_admin_and_the_api(client, clerk):
 
 def test_a_nul_byte_or_a_huge_query_never_breaks_the_admin_search(client, clerk):
     client.force_login(clerk)
-    for term in ("a\x00b", "许" * 10000, "%_%"):
-        assert client.get(reverse("admin:approvals_approvalitem_changelist"), {"q": term}).status_code in (200, 400)
+    changelist = reverse("admin:approvals_approvalitem_changelist")
+    refused = client.get(changelist, {"q": "a\x00b"})
+    assert refused.status_code == 400
+    assert "请求中有无法处理的内容。" in refused.content.decode()
+    for term in ("许" * 10000, "%_%"):  # searched as text: nothing has it
+        response = client.get(changelist, {"q": term})
+        assert (response.status_code, response.context["cl"].result_count) == (200, 0), term[:10]
