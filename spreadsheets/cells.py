@@ -50,8 +50,8 @@ def archive_problem(file, size: int) -> str | None:
     try:
         with zipfile.ZipFile(file) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        return _("已损坏，无法打开（%(error)s）。") % {"error": error}
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return _("已损坏，无法打开。请确认它是 Excel 工作簿（.xlsx），或在 Excel 中另存后再导入。")
     if "xl/workbook.xml" not in {member.filename for member in members}:
         return _("中没有 Excel 工作簿内容，不是 .xlsx 文件。")
     unpacked = sum(member.file_size for member in members)

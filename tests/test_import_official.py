@@ -266,7 +266,10 @@ def test_a_corrupt_zip_is_refused(official, tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(official.read_bytes()[:2000])
     problem = _refused(broken)[0]
-    assert problem.startswith("文件“broken.xlsx”") and ("损坏" in problem or "不是 Excel 工作簿" in problem)
+    assert problem == (
+        "文件“broken.xlsx”不是 Excel 工作簿（.xlsx）：可能是 CSV、文本或旧版 .xls 文件改了扩展名，"
+        "请在 Excel 中“另存为 Excel 工作簿”后再导入。"
+    )
 
 
 def test_an_empty_workbook_is_refused(tmp_path):
@@ -316,7 +319,9 @@ def test_an_xml_entity_bomb_is_refused(official, tmp_path):
                 )[1].replace(b"<sheets>", b"<sheets>&e29;", 1)
             target.writestr(member, data)
     problem = _refused(bomb)[0]
-    assert "内容不安全" in problem or "无法解析" in problem
+    assert (
+        problem == "文件“entities.xlsx”已损坏或内容不安全，无法读取。请在 Excel 中打开并另存为 Excel 工作簿后再导入。"
+    )
 
 
 def test_a_million_blank_rows_from_libreoffice_are_ignored(official, tmp_path):

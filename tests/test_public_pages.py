@@ -250,7 +250,7 @@ def test_unknown_pages_answer_a_chinese_404(client):
     for url in ("/items/NOPE/", "/departments/nope/", "/editions/nope/", "/editions/2022/download.exe"):
         response = client.get(url)
         assert response.status_code == 404
-        assert "页面不存在" in response.content.decode() or response.status_code == 404
+        assert "您要找的页面或事项不存在，可能已经调整。" in response.content.decode()
 
 
 def test_no_page_has_an_inline_script(client):

@@ -91,8 +91,9 @@ def read_workbook(path: Path, progress: Callable[[str], None] | None = None) -> 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a broken file; all mean the same to a clerk
+        logger.warning("workbook %s refused: %s", path.name, type(error).__name__)  # no traceback: a refused file
         raise _refuse(
-            path.name, _("已损坏或内容不安全，无法读取（%(error)s）。") % {"error": type(error).__name__}
+            path.name, _("已损坏或内容不安全，无法读取。请在 Excel 中打开并另存为 Excel 工作簿后再导入。")
         ) from None
     reader = _Reader(progress)
     try:
@@ -103,9 +104,14 @@ def read_workbook(path: Path, progress: Callable[[str], None] | None = None) -> 
             if len(reader.problems) >= MAX_PROBLEMS or reader.over_limit:
                 break
     except Exception as error:  # a malformed or hostile sheet part surfaces while iterating
-        logger.exception("reading %s failed", path.name)
+        logger.warning("workbook %s refused while reading: %s", path.name, type(error).__name__)
         reader.problems.append(
-            Problem("", None, None, _("文件内容无法解析：%(error)s") % {"error": type(error).__name__})
+            Problem(
+                "",
+                None,
+                None,
+                _("文件内容无法解析：工作表已损坏或含有不安全的内容，请另存为新的 Excel 工作簿后再导入。"),
+            )
         )
     finally:
         workbook.close()
