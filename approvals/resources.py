@@ -322,6 +322,18 @@ class ItemResource(FlatResource):
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
+        status = str(row.get("当前状态") or "").strip()
+        if status and status != instance.get_status_display():
+            # A status is the consequence of an event with its date and legal basis: never a cell edit.
+            raise ValidationError(
+                {
+                    "status": _(
+                        "当前状态不能在导入中修改（表中为“%(new)s”，登记册为“%(old)s”）。"
+                        "请在“审批事项”列表中选中事项，用“退回原部门”“取消事项”等操作登记，并填写生效日期和依据文件。"
+                    )
+                    % {"new": status, "old": instance.get_status_display()}
+                }
+            )
         names = [n for n in str(row.get("划转部门") or "").split("、") if n.strip()]
         departments = []
         for name in names:

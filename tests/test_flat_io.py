@@ -527,3 +527,17 @@ def test_a_file_that_fails_when_confirmed_changes_nothing_and_says_why(client, c
     assert response.redirect_chain == [(reverse("admin:approvals_department_import"), 302)]
     assert [str(m) for m in response.context["messages"]] == ["第 2 行：包含 辖区 和 简称 的 部门 已经存在。"]
     assert _departments() == before
+
+
+def test_a_changed_status_is_refused_and_points_to_the_status_actions(clerk):
+    item = ApprovalItem.objects.get(code="SZ-0001")
+    before = (item.status, item.transfers.count())
+    result = _import(_dataset(("SZ-0001", {"当前状态": "已退回原部门实施"})), clerk)
+    assert result.problems == [
+        "第 2 行“当前状态”列：当前状态不能在导入中修改（表中为“已退回原部门实施”，登记册为“由审批服务管理局实施”）。"
+        "请在“审批事项”列表中选中事项，用“退回原部门”“取消事项”等操作登记，并填写生效日期和依据文件。"
+    ]
+    item.refresh_from_db()
+    assert (item.status, item.transfers.count()) == before
+    # The status as exported, unchanged, is no problem.
+    assert _import(_dataset(("SZ-0001", {"备注": "改一下备注"})), clerk).problems == []
