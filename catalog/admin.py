@@ -27,6 +27,7 @@ from approvals.models import Jurisdiction, PolicyDocument
 from catalog import admin_import, downloads, exports, publishing
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.models import Edition, Entry
+from catalog.rows import CELL_FIELDS
 from catalog.tables import Section, edition_table, mark_first_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,18 +35,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class EntryInline(admin.TabularInline):
     model = Entry
-    fields = (
-        "section",
-        "row",
-        "number",
-        "main_name",
-        "sub_name",
-        "item_type",
-        "departments",
-        "batch",
-        "base",
-        "remarks",
-    )
+    fields = ("section", "row", "number", *CELL_FIELDS)
     readonly_fields = fields
     extra = 0
     max_num = 0

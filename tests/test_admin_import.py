@@ -16,6 +16,7 @@ from catalog.admin_import import stored
 from catalog.exports.xlsx import write_xlsx
 from catalog.imports.official import import_official
 from catalog.models import Edition
+from catalog.rows import CELL_FIELDS
 from catalog.tables import Row, Section, Table
 from tests.test_access import register_hash
 from tests.workbooks import with_item_returned
@@ -24,20 +25,8 @@ pytestmark = pytest.mark.django_db
 
 URL = "/admin/catalog/edition/import-official/"
 NOTICE = "朔政发〔2022〕20号"
-NO_DOCUMENT = "本次调整包含退回原部门的事项，请用 --document 指定依据文件。"
-ENTRY_CELLS = (
-    "section",
-    "row",
-    "number",
-    "main_name",
-    "sub_name",
-    "item_type",
-    "departments",
-    "batch",
-    "base",
-    "remarks",
-    "item__code",
-)
+NO_DOCUMENT = "本次调整包含退回原部门的事项，需要依据文件（导入页面选择或登记；命令行用 --document）。"
+ENTRY_CELLS = ("section", "row", "number", *CELL_FIELDS, "item__code")
 
 
 @pytest.fixture(autouse=True)

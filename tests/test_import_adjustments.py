@@ -140,7 +140,7 @@ def _counts():
     return ApprovalItem.objects.count(), Transfer.objects.count(), Edition.objects.count(), Entry.objects.count()
 
 
-NO_DOCUMENT = "本次调整包含退回原部门的事项，请用 --document 指定依据文件。"
+NO_DOCUMENT = "本次调整包含退回原部门的事项，需要依据文件（导入页面选择或登记；命令行用 --document）。"
 
 
 def test_a_dry_run_without_a_document_previews_the_returns_with_the_problem(tmp_path):

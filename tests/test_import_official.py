@@ -227,7 +227,7 @@ def test_returning_without_a_legal_basis_is_refused(official):
         workbook.worksheets[0]["B5"] = "企业投资项目核准（改）"
 
     problems = _refused(_edit(official, move))
-    assert any("请用 --document 指定依据文件" in p for p in problems), problems
+    assert "本次调整包含退回原部门的事项，需要依据文件（导入页面选择或登记；命令行用 --document）。" in problems
 
 
 def test_data_on_a_sheet_that_is_not_the_active_one_is_read(official):

@@ -20,7 +20,12 @@ FDRC, MARKET, EDUCATION = (
 )
 FIRST = KnownDocument(10, "首次划转", datetime.date(2020, 5, 1))
 SECOND = KnownDocument(11, "二次划转", datetime.date(2022, 8, 9))
-NO_DOCUMENT = Problem("", None, None, "本次调整包含退回原部门的事项，请用 --document 指定依据文件。")
+NO_DOCUMENT = Problem(
+    "",
+    None,
+    None,
+    "本次调整包含退回原部门的事项，需要依据文件（导入页面选择或登记；命令行用 --document）。",
+)
 
 
 def _item(pk, code, name, departments=(1,), status="bureau", parent_id=None, **fields):

@@ -167,7 +167,7 @@ class _Planner:
         if self.document_id is None and any(
             g.section == 2 and g.item and g.item.status == ItemStatus.BUREAU for g in self.groups
         ):
-            self._whole(_("本次调整包含退回原部门的事项，请用 --document 指定依据文件。"))
+            self._whole(_("本次调整包含退回原部门的事项，需要依据文件（导入页面选择或登记；命令行用 --document）。"))
 
     def _check_missing(self, items: tuple[KnownItem, ...]) -> None:
         groups = self.groups
