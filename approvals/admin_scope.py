@@ -161,6 +161,19 @@ class ScopedAdmin(admin.ModelAdmin):
         return True
 
 
+class ReadOnlyAdmin:
+    """For records written only by the services (transfer events, published rows): viewed, never edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedInline:
     """For inlines: the related rows a form offers follow the same rule as the model admins'."""
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from approvals import access
-from approvals.admin_scope import ScopedAdmin, related_choices
+from approvals.admin_scope import ReadOnlyAdmin, ScopedAdmin, related_choices
 from approvals.models import Jurisdiction, PolicyDocument
 from catalog import admin_import, downloads, exports, publishing
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
@@ -254,19 +254,10 @@ class EditionAdmin(ScopedAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(ScopedAdmin):
+class EntryAdmin(ReadOnlyAdmin, ScopedAdmin):
     jurisdiction_path = "edition__jurisdiction"
 
     list_display = ("edition", "section", "row", "number", "main_name", "sub_name", "item_type", "departments", "batch")
     list_filter = ("edition", "section")
     search_fields = ("main_name", "sub_name", "item__code")
     list_select_related = ("edition",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

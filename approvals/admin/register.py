@@ -15,7 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from approvals import access
 from approvals.admin.flat_io import FlatImportExportMixin
-from approvals.admin_scope import ScopedAdmin
+from approvals.admin_scope import ReadOnlyAdmin, ScopedAdmin
 from approvals.alignment import CATEGORIES, alignment_report, write_alignment_xlsx
 from approvals.models import (
     Department,
@@ -128,7 +128,7 @@ class JurisdictionAdmin(ScopedAdmin):
 
 
 @admin.register(Transfer)
-class TransferAdmin(ScopedAdmin):
+class TransferAdmin(ReadOnlyAdmin, ScopedAdmin):
     jurisdiction_path = "item__jurisdiction"
     list_display = (
         "item",
@@ -145,15 +145,6 @@ class TransferAdmin(ScopedAdmin):
     search_fields = ("item__code", "item__name", "note")
     list_select_related = ("item", "document", "recorded_by")
     date_hierarchy = "recorded_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StaffProfile)
