@@ -20,10 +20,12 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from approvals.access import check_can_change, check_can_cite
+from approvals.effective import pending_of
 from approvals.models import ApprovalItem, Department, ItemDepartment, Jurisdiction, PolicyDocument, Transfer
 from approvals.rules import (
     INTAKE_KINDS,
     TRANSITIONS,
+    check_nothing_pending,
     item_validate_origin,
     item_validate_placement,
     main_code,
@@ -125,9 +127,13 @@ def record(
 
     The one writer of events: `services.item_return` and the others call it for an item and its sub-items,
     the import for thousands at once. Set-based: a few statements per batch of items.
+    An event dated after today is written pending and changes nothing else: the items keep their status
+    until `approvals.effective.apply_due` applies it on its date. An item that waits for one refuses more.
     """
     if not items:
         return []
+    # Today in the register's time zone (Asia/Shanghai): an event dated today is in force at once.
+    due = effective_on is None or effective_on <= timezone.localdate()
     check_can_cite(user, document)
     new_status = TRANSITIONS[kind][1]
     ids = [item.pk for item in items]
@@ -138,9 +144,11 @@ def record(
             ApprovalItem.objects.select_for_update().filter(pk__in=chunk).values_list("pk", "status", "jurisdiction_id")
         )
         current.update({pk: (status, place) for pk, status, place in rows})
+    waiting = pending_of(ids)
     for item in items:
         status, place = current[item.pk]
         check_can_change(user, place)
+        check_nothing_pending(code=item.code, name=item.name, pending=waiting.get(item.pk))
         next_status(kind, code=item.code, name=item.name, status=status)
     sequences = dict(
         Transfer.objects.filter(item_id__in=ids)
@@ -160,10 +168,13 @@ def record(
             document=document,
             note=note.strip(),
             recorded_by=recorder,
+            pending=not due,
         )
         for item in items
     ]
     Transfer.objects.bulk_create(events, batch_size=BATCH)
+    if not due:
+        return events
     # Two set-based statements per batch instead of bulk_update's per-row CASE: every item gets the
     # same new status, and its intake is the event just written (its last one).
     last_event = Transfer.objects.filter(item_id=OuterRef("pk")).order_by("-sequence").values("pk")[:1]

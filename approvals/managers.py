@@ -64,11 +64,14 @@ class ApprovalItemQuerySet(models.QuerySet):
         return self.filter(PUBLIC_MAIN)
 
     def at_bureau(self, on: datetime.date | None = None) -> ApprovalItemQuerySet:
-        """Items the bureau carries out: now, or on the day `on`.
+        """Items the bureau carries out: now, or on the day `on`, past or future.
 
-        Now is the stored status. On a past day it is the new status of the item's
-        last event effective on or before that day; events whose date is unknown
-        count as having happened before every known date.
+        Now is the stored status, which follows every event in force today (an event
+        dated later waits, pending, until approvals/effective.py applies it on its day).
+        On a given day it is the new status of the item's last event effective on or
+        before that day, a pending one included from its date on; events whose date is
+        unknown count as having happened before every known date. The admin's register
+        on a date, the public list and the API on a date all ask this one rule.
         """
         if on is None:
             return self.filter(status=ItemStatus.BUREAU)

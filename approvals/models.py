@@ -326,6 +326,13 @@ class Transfer(models.Model):
     from_status = models.CharField(_("原状态"), max_length=20, choices=ItemStatus.choices)
     to_status = models.CharField(_("新状态"), max_length=20, choices=ItemStatus.choices)
     effective_on = models.DateField(_("生效日期"), null=True, blank=True, help_text=_("不清楚时留空。"))
+    # Written by approvals.bulk.record and approvals.effective.apply_due only, like the item's status.
+    pending = models.BooleanField(
+        _("尚未生效"),
+        default=False,
+        editable=False,
+        help_text=_("生效日期晚于登记当天的记录在生效之前为“尚未生效”，到了生效日期系统才按它更新事项状态。"),
+    )
     document = models.ForeignKey(
         PolicyDocument,
         verbose_name=_("依据文件"),
@@ -349,7 +356,15 @@ class Transfer(models.Model):
         verbose_name = _("划转记录")
         verbose_name_plural = _("划转记录")
         ordering = ["item", "sequence"]
-        constraints = [models.UniqueConstraint(fields=["item", "sequence"], name="transfer_unique_sequence")]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "sequence"], name="transfer_unique_sequence"),
+            # An item waits for one dated change at a time (approvals/effective.py): its chain stays in date order.
+            models.UniqueConstraint(fields=["item"], condition=models.Q(pending=True), name="transfer_one_pending"),
+        ]
+        indexes = [
+            # The daily question "is anything due?" reads only the few pending rows.
+            models.Index(fields=["effective_on"], condition=models.Q(pending=True), name="transfer_pending_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item.code} {self.get_kind_display()}"

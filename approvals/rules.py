@@ -6,6 +6,7 @@ admin's forms and the fixture builder all ask these.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
@@ -41,6 +42,31 @@ def next_status(kind: str, *, code: str, name: str, status: str) -> str:
             params={"code": code, "name": name, "status": ItemStatus(status).label, "action": Kind(kind).label},
         )
     return new_status
+
+
+class EventPending(TransitionRefused):
+    """The item waits for an event dated later: nothing more may be recorded before that date."""
+
+
+def check_nothing_pending(*, code: str, name: str, pending: tuple[str, datetime.date] | None) -> None:
+    """Refuse a new event for an item that waits for one dated later (`pending`: its kind and date).
+
+    Its dated events then always stand in the order of their dates, the waiting one last: the status a new
+    event starts from is the item's stored status, which is also its status after all recorded events.
+    """
+    if pending is None:
+        return
+    pending_kind, pending_on = pending
+    raise EventPending(
+        _("事项“%(code)s %(name)s”已登记将于 %(date)s 生效的“%(event)s”，生效之前不能登记新的划转记录。"),
+        code="pending",
+        params={"code": code, "name": name, "date": date_text(pending_on), "event": Kind(pending_kind).label},
+    )
+
+
+def date_text(day: datetime.date | None) -> str:
+    """A date as the register's messages write it: 2027年3月1日."""
+    return f"{day.year}年{day.month}月{day.day}日" if day else _("日期不详")
 
 
 def walk(kinds: Iterable[str], *, code: str = "", name: str = "") -> list[tuple[str, str]]:

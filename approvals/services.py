@@ -138,8 +138,17 @@ def item_update(*, item: ApprovalItem, user: User = None) -> ApprovalItem:
     check_can_change(user, stored)
     item_validate_placement(jurisdiction=item.jurisdiction, parent=item.parent)
     item._history_user = user
-    item.save()
+    # Never the status or intake: only the event writer and `effective.apply_due` set them, and a form
+    # opened before a dated event took effect must not write the old status back.
+    item.save(update_fields=EDITABLE_FIELDS)
     return item
+
+
+EDITABLE_FIELDS = [
+    field.name
+    for field in ApprovalItem._meta.concrete_fields
+    if not field.primary_key and field.name not in {"status", "intake", "jurisdiction", "code"}
+]
 
 
 def item_transfer(**kwargs) -> list[Transfer]:

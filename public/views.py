@@ -15,6 +15,7 @@ from approvals.alignment import alignment_report
 from approvals.models import ApprovalItem, Department, ItemStatus, Jurisdiction
 from catalog import downloads
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
+from approvals.effective import upcoming_text
 from catalog.exports import formats
 from catalog.models import Edition
 from catalog.tables import Row, Section, Table, item_rows
@@ -85,8 +86,13 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
     transfers = list(item.transfers.all())
     context = {
         "item": item,
+    # The status shown is the one in force: the event that explains it is the last one no longer waiting.
+    in_force = [transfer for transfer in transfers if not transfer.pending]
+    waiting = next((transfer for transfer in transfers if transfer.pending), None)
         "transfers": transfers,
-        "last": transfers[-1] if transfers else None,
+        "last": in_force[-1] if in_force else None,
+        "waiting": waiting,
+        "upcoming": upcoming_text(waiting.kind, waiting.effective_on) if waiting else "",
         "editions": selectors.editions_listing(item),
     }
     return render(request, "public/item.html", context)

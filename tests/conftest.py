@@ -118,6 +118,18 @@ def publisher(db) -> User:
     return make_user("publisher", groups=["审核人"])
 
 
+@pytest.fixture(autouse=True)
+def _due_events_checked_today():
+    """The middleware that applies dated events asks the database on a process's first request of each day:
+    today counts as asked, so that a test's first request runs the same queries as any other. A test that
+    travels to another day (test_effective_dates.py) gets the question on its first request there."""
+    from django.utils import timezone
+
+    from approvals.middleware import mark_applied
+
+    mark_applied(timezone.localdate())
+
+
 @pytest.fixture
 def county_clerk(db) -> User:
     """经办人 of 朔城区: keeps only the county's register."""

@@ -37,6 +37,16 @@ def test_returning_an_item_writes_the_event_and_the_status_together(clerk_user, 
     assert item.batch_text() == "首次划转"  # how it came to the bureau does not change by leaving it
 
 
+def test_an_edit_made_on_a_copy_read_before_an_event_never_writes_the_old_status_back(clerk_user, notice):
+    opened = _item("招标方案核准")  # a clerk's form, read while the item was at the bureau
+    services.item_return(item=_item("招标方案核准"), effective_on=DAY, document=notice, user=clerk_user)
+    opened.remarks = "改了备注"
+    services.item_update(item=opened, user=clerk_user)
+    stored = _item("招标方案核准")
+    assert (stored.status, stored.remarks) == (ItemStatus.RETURNED, "改了备注")
+    assert stored.intake.kind == "transfer"  # the intake stays the 2020 transfer, not rewritten by the edit
+
+
 def test_returning_a_main_item_returns_each_of_its_sub_items(notice):
     main = _item("雷电防护装置设计审核和竣工验收")
     events = services.item_return(item=main, effective_on=DAY, document=notice)

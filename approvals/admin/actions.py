@@ -7,6 +7,8 @@ and calls the matching service for every selected item in one transaction: if an
 take the event, none is changed.
 """
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -18,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals import access, rules, services
+from approvals import access, effective, rules, services
 from approvals.admin.forms import TransferActionForm
 from approvals.models import ApprovalItem, Jurisdiction, Transfer
 
@@ -32,13 +34,28 @@ MAX_REFUSALS_SHOWN = 20
 def _refusals(kind: str, targets: list[ApprovalItem]) -> list[str]:
     """Why each of the items, or one of their sub-items, cannot take the event (empty: all can)."""
     children = ApprovalItem.objects.filter(parent__in=[item.pk for item in targets])
+    items = sorted([*targets, *children], key=lambda item: item.code)
+    waiting = effective.pending_of(item.pk for item in items)
     refused = []
-    for item in sorted([*targets, *children], key=lambda item: item.code):
+    for item in items:
         try:
+            rules.check_nothing_pending(code=item.code, name=item.name, pending=waiting.get(item.pk))
             rules.next_status(kind, code=item.code, name=item.name, status=item.status)
         except rules.TransitionRefused as error:
             refused.extend(error.messages)
     return refused
+
+
+def _recorded_message(kind: str, items: int, events: int, effective_on: datetime.date) -> str:
+    """What the clerk is told once the events are written; a later date says that nothing changes before it."""
+    values = {"items": items, "action": Transfer.Kind(kind).label, "events": events}
+    if effective_on > timezone.localdate():
+        values["date"] = rules.date_text(effective_on)
+        return (
+            _("已为 %(items)d 个事项登记“%(action)s”，共写入 %(events)d 条划转记录。")
+            + _("将于 %(date)s 生效，在此之前事项状态不变。")
+        ) % values
+    return _("已为 %(items)d 个事项登记“%(action)s”，共写入 %(events)d 条划转记录。") % values
 
 
 def _make_action(kind: str, service, description: str):
@@ -86,12 +103,8 @@ def _make_action(kind: str, service, description: str):
             except IntegrityError:  # the same 文号 registered by someone else meanwhile
                 form.add_error("new_number", _("这个文号刚刚已被登记，请在“依据文件”中选择它。"))
             else:
-                modeladmin.message_user(
-                    request,
-                    _("已为 %(items)d 个事项登记“%(action)s”，共写入 %(events)d 条划转记录。")
-                    % {"items": len(targets), "action": Transfer.Kind(kind).label, "events": written},
-                    messages.SUCCESS,
-                )
+                message = _recorded_message(kind, len(targets), written, form.cleaned_data["effective_on"])
+                modeladmin.message_user(request, message, messages.SUCCESS)
                 return None
         adminform = helpers.AdminForm(form, list(form.fieldsets), {}, model_admin=modeladmin)
         context = {
@@ -143,8 +156,11 @@ def register_on_date_view(model_admin):
             )
             if form.cleaned_data["jurisdiction"]:
                 items = items.filter(jurisdiction=form.cleaned_data["jurisdiction"])
-            items = items.select_related("jurisdiction").order_by("code")
+            items = effective.with_pending(items.select_related("jurisdiction").order_by("code"))
             page = Paginator(items, 100).get_page(request.GET.get("page"))
+            for item in page:
+                # Today's status beside the day's answer: an item may be there on that day only by a dated event.
+                item.upcoming = effective.upcoming_text(item.pending_kind, item.pending_on) if item.pending_kind else ""
         context = {
             **model_admin.admin_site.each_context(request),
             "title": _("某日在审批服务管理局实施的事项"),

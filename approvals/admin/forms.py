@@ -89,7 +89,7 @@ class TransferActionForm(forms.Form):
         label=_("生效日期"),
         initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("按依据文件规定的生效日期填写。"),
+        help_text=_("按依据文件规定的生效日期填写。晚于今天时，事项状态到那一天才改变，在此之前页面注明将于何日生效。"),
     )
     note = forms.CharField(label=_("说明"), required=False, max_length=300)
     document = forms.ModelChoiceField(

@@ -12,11 +12,12 @@ from concurrency.forms import VersionWidget
 from django.contrib import admin
 from django.db.models import Prefetch
 from django.urls import path
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from approvals import queries, services
+from approvals import effective, queries, services
 from approvals.admin.actions import TRANSFER_ACTIONS, register_on_date_view
 from approvals.admin.flat_io import FlatImportExportMixin
 from approvals.admin.forms import ApprovalItemForm, ItemDepartmentFormSet
@@ -135,7 +136,15 @@ class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
     formfield_overrides = {IntegerVersionField: {"widget": VersionWidget}}
     resource_classes = [ItemResource]
     change_list_template = "admin/approvals/approvalitem/change_list.html"
-    list_display = ("code", "name", "item_type", "departments_display", "status", "batch_display", "in_base_catalogue")
+    list_display = (
+        "code",
+        "name",
+        "item_type",
+        "departments_display",
+        "status_display",
+        "batch_display",
+        "in_base_catalogue",
+    )
     list_display_links = ("code", "name")
     list_filter = (
         "status",
@@ -149,7 +158,7 @@ class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
     search_fields = ("code", "name", "children__name")
     list_select_related = ("jurisdiction", "intake__document", "parent")
     list_per_page = 50
-    readonly_fields = ("code", "status", "batch_display", "created_at", "updated_at")
+    readonly_fields = ("code", "status", "upcoming_display", "batch_display", "created_at", "updated_at")
     autocomplete_fields = ("parent",)
     inlines = (ItemDepartmentInline, SubItemInline, TransferInline)
     actions = TRANSFER_ACTIONS
@@ -171,7 +180,7 @@ class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
                 )
             },
         ),
-        (_("当前状态（由划转记录决定）"), {"fields": ("status", "batch_display")}),
+        (_("当前状态（由划转记录决定）"), {"fields": ("status", "upcoming_display", "batch_display")}),
         (
             _("办事指南（选填）"),
             {
@@ -184,13 +193,14 @@ class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
     object_history_template = "admin/approvals/approvalitem/object_history.html"
 
     def get_queryset(self, request):
-        return (
+        items = (
             super()
             .get_queryset(request)
             .prefetch_related(
                 Prefetch("department_links", queryset=ItemDepartment.objects.select_related("department"))
             )
         )
+        return effective.with_pending(items)  # the list and the form say what an item waits for
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ChineseDeltaHelper(self.model, historical_record)
@@ -215,6 +225,18 @@ class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
     @admin.display(description=_("划转部门"))
     def departments_display(self, obj: ApprovalItem) -> str:
         return obj.department_text()
+
+    @admin.display(description=_("当前状态"), ordering="status")
+    def status_display(self, obj: ApprovalItem) -> str:
+        upcoming = self.upcoming_display(obj)
+        if upcoming == "—":
+            return obj.get_status_display()
+        return format_html('{}<br><small class="upcoming">{}</small>', obj.get_status_display(), upcoming)
+
+    @admin.display(description=_("待生效的变更"))
+    def upcoming_display(self, obj: ApprovalItem) -> str:
+        kind = getattr(obj, "pending_kind", None)  # annotated by get_queryset; a new item has none
+        return effective.upcoming_text(kind, obj.pending_on) if kind else "—"
 
     @admin.display(description=_("划转情况"))
     def batch_display(self, obj: ApprovalItem) -> str:
