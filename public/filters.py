@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from functools import lru_cache
 
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 from django.forms.utils import flatatt
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +18,7 @@ from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, ItemType,
 from approvals.queries import batch_condition
 from approvals.search import MAX_TERM
 from approvals.vocabulary import BASE_TEXTS
-from public.selectors import filter_choices
+from public.selectors import filter_choices, register_items
 
 
 @lru_cache(maxsize=2048)
@@ -44,7 +47,28 @@ class QuickSelect(forms.Select):
         )
 
 
+class QuickDateInput(forms.DateInput):
+    """An <input type="date"> written directly, as QuickSelect writes its <select>."""
+
+    input_type = "date"
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        value = self.format_value(value)
+        shown = format_html(' value="{}"', value) if value is not None else ""
+        return format_html(
+            '<input type="date" name="{}"{}{}>', name, shown, flatatt(self.build_attrs(self.attrs, attrs))
+        )
+
+
 class ItemFilter(django_filters.FilterSet):
+    """The one filterset of the public list, its downloads and the API's item list.
+
+    It chooses the listed main items (`ApprovalItemQuerySet.listed`) of a jurisdiction, or with `on`
+    the main items at the bureau on that day (`ApprovalItemQuerySet.at_bureau`, the admin's rule for
+    the register on a date); then each filter narrows them. Always bound: django-filter skips
+    `filter_queryset`, and with it the choice of items, for a filterset without data.
+    """
+
     q = django_filters.CharFilter(
         method="filter_q",
         label=_("搜索"),
@@ -89,21 +113,37 @@ class ItemFilter(django_filters.FilterSet):
         choices=list(zip(("yes", "no"), BASE_TEXTS, strict=True)),
         help_text=_("是否列入山西省划转基本目录（晋政发〔2021〕47号）。"),
     )
+    on = django_filters.DateFilter(
+        method="filter_on",
+        label=_("目录日期"),
+        help_text=_("某一天（过去或将来）在审批服务管理局实施的事项，例如 2027-03-01；不填为当前目录。"),
+        widget=QuickDateInput(format="%Y-%m-%d"),
+        error_messages={"invalid": _("请按“年-月-日”填写日期，例如 2027-03-01。")},
+    )
 
     class Meta:
         model = ApprovalItem
-        fields = ["q", "section", "department", "item_type", "batch", "base"]
+        fields = ["q", "section", "department", "item_type", "batch", "base", "on"]
 
-    def __init__(self, data=None, *args, jurisdiction: Jurisdiction | None = None, **kwargs):
-        super().__init__(data, *args, **kwargs)
+    def __init__(self, data=None, queryset=None, *, jurisdiction: Jurisdiction | None = None, **kwargs):
+        if queryset is None:
+            queryset = register_items(jurisdiction)
+        super().__init__({} if data is None else data, queryset, **kwargs)
         self.jurisdiction = jurisdiction
         choices = filter_choices(jurisdiction)
         self.filters["department"].extra["choices"] = choices["departments"]
         self.filters["batch"].extra["choices"] = choices["batches"]
 
-    def filter_q(self, queryset, name: str, value: str):
+    def filter_queryset(self, queryset: QuerySet[ApprovalItem]) -> QuerySet[ApprovalItem]:
         # Within one jurisdiction its index narrows the rows; across all of them the search index does.
-        return queryset.search(value[: MAX_TERM * 2], indexed=self.jurisdiction is None)
+        indexed = self.jurisdiction is None
+        return self._filtered(queryset, lambda items, term: items.search(term, indexed=indexed) if term else items)
+
+    def filter_q(self, queryset, name: str, value: str):
+        return queryset  # in _filtered: the search is one of three (the page's, the walk's, the estimate's)
+
+    def filter_on(self, queryset, name: str, value: datetime.date):
+        return queryset  # in _filtered: the day chooses the items the other filters narrow
 
     def filter_section(self, queryset, name: str, value: str):
         return queryset.filter(status=ItemStatus.BUREAU if value == "transferred" else ItemStatus.RETURNED)
@@ -125,39 +165,42 @@ class ItemFilter(django_filters.FilterSet):
         For the planner's estimate of how many match: with the exact substring test beside it, it
         counts the term's selectivity twice.
         """
-        return self._filtered(lambda items, term: items.search_candidates(term))
+        return self._filtered(self.queryset, lambda items, term: items.search_candidates(term))
 
     def walked(self) -> QuerySet[ApprovalItem]:
         """The filtered items with only the exact part of the search, for walking the list in order."""
-        return self._filtered(lambda items, term: items.search(term, indexed=False))
+        return self._filtered(self.queryset, lambda items, term: items.search(term, indexed=False))
 
-    def _filtered(self, search) -> QuerySet[ApprovalItem]:
+    def _filtered(self, items: QuerySet[ApprovalItem], search: Callable) -> QuerySet[ApprovalItem]:
         # As django-filter's filter_queryset applies the filters, on this filterset (a second
-        # FilterSet cost a page 1 ms), with `search` in place of the q filter.
-        items = self.queryset
-        for name, value in self.form.cleaned_data.items():
+        # FilterSet cost a page 1 ms), with `search` for the q filter. An invalid value is left out
+        # of cleaned_data: ignored, as the page says (`ignored`).
+        data = self.form.cleaned_data
+        on = data.get("on")
+        items = items.main_items().at_bureau(on=on).order_by("code") if on else items.listed()
+        for name, value in data.items():
             if name == "q":
-                items = search(items, value or "")  # the term's key is cut to MAX_TERM by approvals.search
+                items = search(items, (value or "")[: MAX_TERM * 2])  # its key is cut to MAX_TERM by approvals.search
             else:
                 items = self.filters[name].filter(items, value)
         return items
 
     def active(self) -> list[tuple[str, str, str]]:
         """(parameter, label, shown value) of each filter in effect, for the removable chips."""
-        if not self.is_bound or not self.form.is_valid():
-            return []
+        self.form.is_valid()
         chips = []
         for name, value in self.form.cleaned_data.items():
             if value in (None, ""):
                 continue
             field = self.form.fields[name]
-            shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
+            if isinstance(value, datetime.date):
+                shown = date_format(value, "Y年n月j日")
+            else:
+                shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
             chips.append((name, str(field.label), str(shown)))
         return chips
 
     def ignored(self) -> list[str]:
         """Labels of parameters whose value was not understood (they are ignored, not an error)."""
-        if not self.is_bound:
-            return []
         self.form.is_valid()
         return [str(self.form.fields[name].label) for name in self.form.errors]

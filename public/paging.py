@@ -1,4 +1,7 @@
-"""Pages of the public list that cost about the same at 300 items and at 100,000.
+"""Pages of the public list and of the API's item list, counted one way for both.
+
+The path of a request: the view (or the API's list) binds an `ItemFilter`; `catalogue_page` counts
+and cuts the page of its items (`list_page`); `public.listing.load_rows` reads the page's rows.
 
 Counting every match of a common two-character term across a province costs more than
 the page itself (about 40 ms for the 19,879 main items of 100,000 that contain 许可), so a
@@ -15,12 +18,15 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
 
 from approvals.models import ApprovalItem
+from approvals.search import term_key
+from public.filters import ItemFilter
+from public.listing import load_rows
+from public.selectors import summary
 
 EXACT_UP_TO = 1000
 # An estimate this far above EXACT_UP_TO is not worth checking: the matches are too many to count cheaply.
@@ -28,10 +34,6 @@ TRUST_ESTIMATE_ABOVE = 4 * EXACT_UP_TO
 # Rows a page may read walking the list in order before sorting every match is cheaper (about 2 µs a row
 # against 4 µs a match at 100,000 items).
 WALK_ROWS = 4000
-
-# Reads a page's rows: (ids, a list of pks or a subquery of them; ordering, field names or None for any
-# order) -> {pk: row}, in that order.
-Loader = Callable[[list[int] | QuerySet, list[str] | None], dict[int, Any]]
 
 
 class Count(StrEnum):
@@ -42,12 +44,12 @@ class Count(StrEnum):
 
 @dataclass
 class ListPage:
-    """What the list template needs of a page; `count_kind` says what `count` is.
+    """What the list template and the API need of a page; `count_kind` says what `count` is.
 
-    `items` are model instances, or what the caller's `load` gives (catalog/listing.py: plain rows).
+    `items` are the rows of `public.listing.load_rows`, in the list's order.
     """
 
-    items: list[Any]
+    items: list[dict]
     number: int
     per_page: int
     count: int
@@ -80,40 +82,67 @@ class ListPage:
         return None if self.estimated else max(1, math.ceil(self.count / self.per_page))
 
 
+def catalogue_page(filterset: ItemFilter, number: str | int | None, per_page: int) -> ListPage:
+    """The page `number` of the items `filterset` chooses: the catalogue's list and the API's item list.
+
+    Nothing chosen, the count is the summary's (cached, exact). Chosen by filters or a search, the list
+    is at most the jurisdiction's listed items (`at_most`), and early pages of many matches walk the
+    list in order. The planner's estimate is asked for the search's indexed candidates without the
+    exact substring test, which it would count a second time; for a term of several character pairs
+    it multiplies their frequencies as if independent and expects too few to trust (`estimated_count`),
+    so the probe counts instead. The register on another day (`on`) is not bounded by today's list.
+    """
+    counts = summary(filterset.jurisdiction)
+    listed = counts.at_bureau + counts.returned
+    chosen = bool(filterset.active())
+    on = filterset.form.cleaned_data.get("on")
+    term = term_key(filterset.form.cleaned_data.get("q") or "")
+
+    def estimate() -> int | None:
+        return None if len(term) > 2 else estimated_count(filterset.search_candidates())
+
+    return list_page(
+        filterset.qs,
+        number,
+        per_page,
+        total=None if chosen else listed,
+        estimate=estimate,
+        at_most=None if on else listed,
+        walk=filterset.walked if chosen else None,
+    )
+
+
 def list_page(
     items: QuerySet[ApprovalItem],
     number: str | int | None,
     per_page: int,
     *,
-    total: Callable[[], int | None] = lambda: None,
+    total: int | None = None,
     estimate: Callable[[], int | None] | None = None,
     at_most: int | None = None,
-    load: Loader | None = None,
     walk: Callable[[], QuerySet[ApprovalItem]] | None = None,
 ) -> ListPage:
     """The page `number` (1-based; out of range: the last page when the count is exact) of `items`.
 
-    At most three queries:
-    - `total()` may know the exact count at no cost (the unfiltered list: the cached summary);
+    At most five queries:
+    - `total`, the exact count when the caller knows it at no cost (the unfiltered list: the summary);
     - else, on PostgreSQL, the planner's estimate (`estimate()`, by default `estimated_count(items)`):
       far above EXACT_UP_TO, it is the count shown;
     - else the ids of up to EXACT_UP_TO + 1 matches: up to EXACT_UP_TO they are the exact count
       and the page is cut from them; beyond, the count is the estimate or "more than";
-    then one query reads the page's rows. `at_most`, a bound on the count (the unfiltered list's
-    size), spares the estimate where the ids cannot be too many (a city's 300 items). `load` reads
-    the page's rows (by default model instances as `items` loads them).
+    then `load_rows` reads the page's rows (three queries). `at_most`, a bound on the count (the
+    unfiltered list's size), spares the estimate where the ids cannot be too many (a city's 300 items).
 
     `walk()`: the same items without the search index's condition. Where the matches are many and
     the page early, its ids are found by walking the list in order (`at_most` / `count` rows a
     match) instead of sorting every match found through the index: 2 ms instead of 9 for the
     first page of the 2,983 matches of 建设工程 across a province.
     """
-    load = load or _instances(items)
     number = _number(number)
     ordering = list(items.query.order_by) or list(ApprovalItem._meta.ordering)
     if not all(isinstance(name, str) and name.isidentifier() for name in ordering):
         raise ValueError(f"list_page sorts by plain ascending fields, not {ordering!r}")
-    count, kind = total(), Count.EXACT
+    count, kind = total, Count.EXACT
     if count is None:
         small = at_most is not None and at_most <= EXACT_UP_TO
         estimate = None if small else estimate() if estimate is not None else estimated_count(items)
@@ -122,7 +151,7 @@ def list_page(
         else:
             probe = list(items.order_by().values_list("pk", *ordering)[: EXACT_UP_TO + 1])
             if len(probe) <= EXACT_UP_TO:
-                return _cut(probe, number, per_page, load)
+                return _cut(probe, number, per_page)
             count, kind = (
                 (estimate, Count.ESTIMATE) if (estimate or 0) > EXACT_UP_TO else (EXACT_UP_TO, Count.MORE_THAN)
             )
@@ -138,21 +167,11 @@ def list_page(
     # few matches for a term of several pairs, would otherwise join all 2,983 matches of 建设工程
     # before sorting (48 ms instead of 6). One more row tells whether a next page exists.
     ids = items.values("pk")[start : start + per_page + 1]
-    page = list(load(ids, ordering).values())
+    page = list(load_rows(ids, ordering).values())
     return ListPage(page[:per_page], number, per_page, count, kind, len(page) > per_page)
 
 
-def _instances(items: QuerySet[ApprovalItem]) -> Loader:
-    """Model instances loaded as `items` loads them: related rows, deferred fields."""
-
-    def load(ids: list[int] | QuerySet, ordering: list[str] | None) -> dict[int, ApprovalItem]:
-        rows = _rows(items).filter(pk__in=ids)
-        return {item.pk: item for item in (rows.order_by(*ordering) if ordering else rows)}
-
-    return load
-
-
-def _cut(probe: list[tuple], number: int, per_page: int, load: Loader) -> ListPage:
+def _cut(probe: list[tuple], number: int, per_page: int) -> ListPage:
     """The page from the (pk, *ordering) rows of every match: the count is exact."""
     pages = max(1, math.ceil(len(probe) / per_page))
     number = min(number, pages)
@@ -162,7 +181,7 @@ def _cut(probe: list[tuple], number: int, per_page: int, load: Loader) -> ListPa
     # Python orders as the database does (tests compare the pages with the database's).
     probe.sort(key=lambda row: row[1:])
     ids = [row[0] for row in probe[start : start + per_page]]
-    found = load(ids, None)
+    found = load_rows(ids, None)
     return ListPage([found[pk] for pk in ids if pk in found], number, per_page, len(probe), Count.EXACT, number < pages)
 
 
@@ -188,25 +207,3 @@ def _number(value: str | int | None) -> int:
         return max(1, int(value or 1))
     except (TypeError, ValueError):
         return 1
-
-
-def _rows(items: QuerySet[ApprovalItem]) -> QuerySet[ApprovalItem]:
-    """A fresh queryset (no search condition) that loads rows as `items` does: related rows, deferred fields."""
-    rows = ApprovalItem.objects.select_related(*_related(items))
-    rows.query.deferred_loading = items.query.deferred_loading
-    return rows
-
-
-def _related(items: QuerySet) -> list[str]:
-    related = items.query.select_related
-    if not isinstance(related, dict):
-        return []
-    names: list[str] = []
-
-    def walk(tree: dict, prefix: str) -> None:
-        for name, sub in tree.items():
-            names.append(prefix + name)
-            walk(sub, prefix + name + "__")
-
-    walk(related, "")
-    return names

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -63,16 +62,21 @@ def jurisdiction_by_code(code: str) -> Jurisdiction | None:
     return found or None
 
 
-def public_items(jurisdiction: Jurisdiction | None) -> QuerySet[ApprovalItem]:
-    """The main items the public catalogue lists (`ApprovalItemQuerySet.listed`).
+def register_items(jurisdiction: Jurisdiction | None) -> QuerySet[ApprovalItem]:
+    """Every item of the jurisdiction's register (None: of every register), in catalogue order.
 
-    In catalogue order: section (一) before section (二), then by code (the order items were registered,
-    which for the official items is the order of the 2022 tables). `attach_rows` adds each item's 序号.
+    Section (一) before section (二), then by code (the order items were registered, which for the
+    official items is the order of the 2022 tables). `public.filters.ItemFilter` chooses from them.
     """
-    items = ApprovalItem.objects.listed()
+    items = ApprovalItem.objects.all()
     if jurisdiction is not None:
         items = items.filter(jurisdiction=jurisdiction)
-    return items.select_related("intake__document", "jurisdiction").for_lists().order_by("status", "code")
+    return items.order_by("status", "code")
+
+
+def public_items(jurisdiction: Jurisdiction | None) -> QuerySet[ApprovalItem]:
+    """The main items the public catalogue lists (`ApprovalItemQuerySet.listed`), in catalogue order."""
+    return register_items(jurisdiction).listed()
 
 
 def latest_editions() -> dict[int | None, int]:
@@ -97,48 +101,9 @@ def editions_newest_first() -> list[Edition]:
     return sorted(editions, key=lambda edition: (edition.jurisdiction.position, edition.jurisdiction_id))
 
 
-def attach_rows(items: list[ApprovalItem]) -> list[ApprovalItem]:
-    """Load the sub-items, every department and the 序号 of a page of main items.
-
-    Three queries whatever the page size. `number` is the item's 序号 in the latest published
-    edition of its jurisdiction, or None when that edition does not list it; `type_label` and
-    `status_label` are the displayed type and status.
-    """
-    ids = [item.pk for item in items]
-    children = defaultdict(list)
-    if ids:
-        for child in ApprovalItem.objects.filter(parent_id__in=ids).for_lists().order_by("position", "pk"):
-            children[child.parent_id].append(child)
-    everyone = items + [child for group in children.values() for child in group]
-    links = defaultdict(list)
-    if everyone:
-        # No ORDER BY: the model's ("item", "position") joins every item for its code; sorted below.
-        links_query = ItemDepartment.objects.filter(item_id__in=[i.pk for i in everyone]).order_by()
-        for link in links_query.select_related("department"):
-            links[link.item_id].append(link)
-    for item in everyone:
-        item._prefetched_objects_cache = {
-            **getattr(item, "_prefetched_objects_cache", {}),
-            "department_links": sorted(links[item.pk], key=lambda link: link.position),
-        }
-    # The labels once per page: get_FOO_display() hashes every lazy label of the choices on each call.
-    types, statuses = labels(ItemType.choices), labels(ItemStatus.choices)
-    for item in items:
-        item._prefetched_objects_cache["children"] = children[item.pk]
-        item.type_label, item.status_label = types.get(item.item_type, ""), statuses.get(item.status, "")
-    _attach_numbers(items)
-    return items
-
-
 def labels(choices) -> dict[str, str]:
     """{value: label} of a model's choices, the lazy labels turned to text once."""
     return {value: str(label) for value, label in choices}
-
-
-def _attach_numbers(items: list[ApprovalItem]) -> None:
-    numbers = dict(ApprovalItem.objects.filter(pk__in=[item.pk for item in items]).values_list("pk", edition_number()))
-    for item in items:
-        item.number = numbers.get(item.pk)
 
 
 def edition_number() -> Coalesce:

@@ -1,28 +1,31 @@
-"""Public pages: thin views over catalog/selectors.py, catalog/filters.py and the exports."""
+"""Public pages: thin views over public/selectors.py, public/filters.py, public/paging.py and the exports."""
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from approvals.alignment import CATEGORIES as ALIGNMENT_CATEGORIES
 from approvals.alignment import alignment_report
+from approvals.effective import upcoming_text
 from approvals.models import ApprovalItem, Department, ItemStatus, Jurisdiction
 from catalog import downloads
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
-from approvals.effective import upcoming_text
 from catalog.exports import formats
 from catalog.models import Edition
 from catalog.tables import Row, Section, Table, item_rows
 from public import selectors, stats
 from public.filters import ItemFilter, options_html
-from public.listing import catalogue_page
-from public.paging import EXACT_UP_TO
+from public.listing import load_rows
+from public.paging import EXACT_UP_TO, catalogue_page
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -39,10 +42,10 @@ def _per_page(request: HttpRequest) -> int:
         return PER_PAGE
 
 
-def _filtered(request: HttpRequest) -> tuple[ItemFilter, Jurisdiction | None, bool]:
+def _filtered(request: HttpRequest) -> tuple[ItemFilter, bool]:
+    """The list's filterset, and whether an unknown jurisdiction was asked for (the default one is shown)."""
     jurisdiction, unknown = _jurisdiction(request)
-    items = selectors.public_items(jurisdiction)
-    return ItemFilter(request.GET or None, queryset=items, jurisdiction=jurisdiction), jurisdiction, unknown
+    return ItemFilter(request.GET, jurisdiction=jurisdiction), unknown
 
 
 def _without(request: HttpRequest, name: str) -> str:
@@ -53,20 +56,19 @@ def _without(request: HttpRequest, name: str) -> str:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    filterset, jurisdiction, unknown_place = _filtered(request)
-    chips = filterset.active()
-    summary = selectors.summary(jurisdiction)
-
-    page = catalogue_page(request.GET, filterset, summary, _per_page(request), filtered=bool(chips))
+    filterset, unknown_place = _filtered(request)
+    page = catalogue_page(filterset, request.GET.get("page"), _per_page(request))
+    jurisdiction = filterset.jurisdiction
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "jurisdiction": jurisdiction,
-        "summary": summary,
+        "summary": selectors.summary(jurisdiction),
         "filter": filterset,
+        "on": filterset.form.cleaned_data.get("on"),
         "page": page,
         "rows": page.items,
-        "chips": [(label, value, _without(request, name)) for name, label, value in chips],
+        "chips": [(label, value, _without(request, name)) for name, label, value in filterset.active()],
         "ignored": filterset.ignored() + ([_("辖区")] if unknown_place else []),
         "query": query.urlencode(),
         "jurisdiction_options": options_html(
@@ -84,11 +86,11 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
     if item is None:
         raise Http404(_("没有这个事项。"))
     transfers = list(item.transfers.all())
-    context = {
-        "item": item,
     # The status shown is the one in force: the event that explains it is the last one no longer waiting.
     in_force = [transfer for transfer in transfers if not transfer.pending]
     waiting = next((transfer for transfer in transfers if transfer.pending), None)
+    context = {
+        "item": item,
         "transfers": transfers,
         "last": in_force[-1] if in_force else None,
         "waiting": waiting,
@@ -104,8 +106,10 @@ def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
         slug=slug,
     )
     mains = selectors.public_items(department.jurisdiction).filter(department_links__department=department)
-    at_bureau = selectors.attach_rows(list(mains.filter(status=ItemStatus.BUREAU).order_by("code")[:500]))
-    itself = selectors.attach_rows(list(mains.filter(status=ItemStatus.RETURNED).order_by("code")[:500]))
+    at_bureau, itself = (
+        list(load_rows(mains.filter(status=status).order_by("code").values("pk")[:500], ["code"]).values())
+        for status in (ItemStatus.BUREAU, ItemStatus.RETURNED)
+    )
     return render(
         request, "public/department.html", {"department": department, "at_bureau": at_bureau, "itself": itself}
     )
@@ -181,51 +185,47 @@ def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
     """The list exactly as filtered on the catalogue page, in the official layout.
 
     Up to EXPORT_ONLINE_MAX_ROWS main items: larger lists would hold the request for seconds, and
-    the page says how to get them (narrower filters, the published editions, the command).
+    the page says how to get them (narrower filters, the published editions, the command). The
+    register on a day (`on`) is section (一) alone, numbered in turn: all of it was at the bureau that day.
     """
-    filterset, jurisdiction, _unknown = _filtered(request)
+    filterset, _unknown = _filtered(request)
+    jurisdiction = filterset.jurisdiction
     limit = settings.EXPORT_ONLINE_MAX_ROWS
     if filterset.qs.order_by().values("pk")[: limit + 1].count() > limit:
         query = request.GET.copy()
         context = {"limit": limit, "fmt": fmt, "query": query.urlencode(), "jurisdiction": jurisdiction}
         return render(request, "public/export_too_large.html", context)
-    title = _("%(place)s行政审批事项划转目录（筛选结果）") % {
-        "place": jurisdiction.name if jurisdiction else _("全部辖区")
-    }
-    items = filterset.qs
+    place = jurisdiction.name if jurisdiction else _("全部辖区")
+    items, on = filterset.qs, filterset.form.cleaned_data.get("on")
+    if on:
+        day = date_format(on, "Y年n月j日")
+        title = _("%(place)s行政审批事项划转目录（%(day)s，筛选结果）") % {"place": place, "day": day}
+        at_bureau, returned = items, items.none()
+    else:
+        title = _("%(place)s行政审批事项划转目录（筛选结果）") % {"place": place}
+        at_bureau, returned = items.filter(status=ItemStatus.BUREAU), items.filter(status=ItemStatus.RETURNED)
     table = Table(
         title=title,
         sections=[
-            Section(
-                1, _("（一）划转至审批服务管理局实施的行政审批事项"), _rows(items.filter(status=ItemStatus.BUREAU), 1)
-            ),
-            Section(
-                2, _("（二）调整回原行业主管部门实施的行政审批事项"), _rows(items.filter(status=ItemStatus.RETURNED), 2)
-            ),
+            Section(1, _("（一）划转至审批服务管理局实施的行政审批事项"), _rows(at_bureau, 1, in_turn=bool(on))),
+            Section(2, _("（二）调整回原行业主管部门实施的行政审批事项"), _rows(returned, 2)),
         ],
     )
     return _file(table, fmt, f"catalogue.{fmt}")
 
 
-def _rows(items, section: int):
-    """The rows of the filtered items, 500 main items at a time, numbered as on the page."""
-    count = 0
-    chunk: list[ApprovalItem] = []
-    for item in items.iterator(chunk_size=500):
-        chunk.append(item)
-        if len(chunk) == 500:
-            yield from _chunk_rows(chunk, section, count)
-            count += len(chunk)
-            chunk = []
-    yield from _chunk_rows(chunk, section, count)
+def _rows(items: QuerySet[ApprovalItem], section: int, *, in_turn: bool = False) -> Iterator[Row]:
+    """The printed rows of the main items, 500 at a time.
 
-
-def _chunk_rows(chunk: list[ApprovalItem], section: int, before: int) -> list[Row]:
-    rows = []
-    for offset, item in enumerate(selectors.attach_rows(chunk), start=1):
-        number = item.number or before + offset
-        rows.extend(item_rows(item, number, section=section, remarks="退回" if section == 2 else None))
-    return rows
+    Numbered as on the page (the latest edition's 序号, in turn where it has none), or all `in_turn`.
+    """
+    sub_items = ApprovalItem.objects.with_table_cells().for_lists().order_by("position", "pk")
+    items = items.with_table_cells().for_lists().prefetch_related(Prefetch("children", queryset=sub_items))
+    if not in_turn:
+        items = items.annotate(number=selectors.edition_number())
+    for count, item in enumerate(items.iterator(chunk_size=500), start=1):
+        number = count if in_turn else item.number or count
+        yield from item_rows(item, number, section=section, remarks="退回" if section == 2 else None)
 
 
 def _file(table: Table, fmt: str, filename: str) -> FileResponse:

@@ -135,7 +135,7 @@ def test_the_lists_show_the_main_items_at_the_bureau_or_returned_and_each_has_a_
     assert {(r[2], r[3]) for r in rows[1:]} == EXPORTED.get(status, set())
 
     department = client.get("/departments/fgw/").context
-    shown = [i.code for i in department["at_bureau"] + department["itself"] if i.code == main.code]
+    shown = [row["code"] for row in department["at_bureau"] + department["itself"] if row["code"] == main.code]
     assert shown == expected
 
     # Whatever a list shows has a page.

@@ -1,29 +1,33 @@
-"""The item list's pages in the API, counted as the public list counts them (catalog/paging.py)."""
+"""The item list's pages in the API, counted as the public list counts them (public/paging.py)."""
 
 from __future__ import annotations
 
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from public.paging import ListPage, list_page
+from public.paging import ListPage
 
 
 class CatalogPagination(PageNumberPagination):
     """Exact `count` up to 1,000 items; beyond, the planner's estimate or the lower bound, as `count_kind` says.
 
-    An exact count of 20,000 matches of 许可 across a province costs more than the page itself.
+    An exact count of 20,000 matches of 许可 across a province costs more than the page itself. The page
+    comes from `public.paging.catalogue_page` (the item list's `list()`); this class reads its size
+    from the request, writes the links and the response, and describes them in the OpenAPI schema.
     """
 
     page_size_query_param = "page_size"
     max_page_size = 200
 
     def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        self.page: ListPage = list_page(
-            queryset, request.query_params.get(self.page_query_param), self.get_page_size(request)
-        )
-        return self.page.items
+        raise NotImplementedError("the item list pages through public.paging.catalogue_page")
+
+    def respond(self, request: Request, page: ListPage, results: list) -> Response:
+        """The page's response: count, count_kind, links to the next and previous pages, the results."""
+        self.request, self.page = request, page
+        return self.get_paginated_response(results)
 
     def get_next_link(self):
         if not self.page.has_next:

@@ -1,7 +1,11 @@
+from functools import cached_property
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import GUIDE_FIELDS, ApprovalItem, Department, Transfer
 from catalog.models import Edition
+from public.listing import url_maker
 
 
 class DepartmentRefSerializer(serializers.Serializer):
@@ -10,50 +14,38 @@ class DepartmentRefSerializer(serializers.Serializer):
     full_name = serializers.CharField()
 
 
-class SubItemSerializer(serializers.ModelSerializer):
-    item_type = serializers.CharField(source="get_item_type_display")
-    status = serializers.CharField(source="get_status_display")
+class SubItemSerializer(serializers.Serializer):
+    """A sub-item under its main item: a list row's `sub_items`, or an item of the detail's."""
 
-    class Meta:
-        model = ApprovalItem
-        fields = ["code", "name", "item_type", "status"]
+    code = serializers.CharField()
+    name = serializers.CharField()
+    item_type = serializers.CharField(help_text="事项类型")
+    status = serializers.CharField(help_text="当前状态")
 
 
-class ItemSerializer(serializers.ModelSerializer):
-    item_type = serializers.CharField(source="get_item_type_display", help_text="事项类型")
-    status = serializers.CharField(source="get_status_display", help_text="当前状态")
+class ItemSerializer(serializers.Serializer):
+    """A main item of the list: a row of `public.listing.load_rows`, the rows the catalogue page shows."""
+
+    code = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="本事项在 API 中的地址")
+    number = serializers.IntegerField(allow_null=True, help_text="最新发布版本中的序号")
+    name = serializers.CharField()
+    item_type = serializers.CharField(source="type", help_text="事项类型")
+    status = serializers.CharField(source="status_label", help_text="当前状态")
     status_code = serializers.CharField(source="status", help_text="当前状态代码：bureau/returned/…")
-    departments = serializers.SerializerMethodField(help_text="划转部门（按目录顺序）")
+    departments = DepartmentRefSerializer(source="department_refs", many=True, help_text="划转部门（按目录顺序）")
     department_text = serializers.CharField(help_text="目录中“划转部门”一栏的写法")
-    batch = serializers.CharField(source="batch_text", help_text="划转情况")
+    batch = serializers.CharField(help_text="划转情况")
     in_base_catalogue = serializers.BooleanField(help_text="是否属于基本目录")
-    number = serializers.SerializerMethodField(help_text="最新发布版本中的序号")
-    sub_items = SubItemSerializer(source="children", many=True, read_only=True)
-    url = serializers.HyperlinkedIdentityField(view_name="api:item-detail", lookup_field="code")
+    remarks = serializers.CharField()
+    sub_items = SubItemSerializer(many=True)
 
-    class Meta:
-        model = ApprovalItem
-        fields = [
-            "code",
-            "url",
-            "number",
-            "name",
-            "item_type",
-            "status",
-            "status_code",
-            "departments",
-            "department_text",
-            "batch",
-            "in_base_catalogue",
-            "remarks",
-            "sub_items",
-        ]
+    def get_url(self, row: dict) -> str:
+        return self.context["request"].build_absolute_uri(self._api_url(row["code"]))
 
-    def get_number(self, item) -> int | None:
-        return getattr(item, "number", None)
-
-    def get_departments(self, item) -> list[dict]:
-        return [DepartmentRefSerializer(link.department).data for link in item.department_links.all()]
+    @cached_property
+    def _api_url(self):
+        return url_maker("api:item-detail")  # reversed once for the page, not once a row
 
 
 class TransferSerializer(serializers.ModelSerializer):
@@ -76,18 +68,59 @@ class TransferSerializer(serializers.ModelSerializer):
         }
 
 
-class ItemDetailSerializer(ItemSerializer):
+class ItemDetailSerializer(serializers.ModelSerializer):
+    """An item with its history: the list's fields, then its main item, jurisdiction, events and service guide."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:item-detail", lookup_field="code")
+    number = serializers.SerializerMethodField(help_text="最新发布版本中的序号")
+    item_type = serializers.CharField(source="get_item_type_display", help_text="事项类型")
+    status = serializers.CharField(source="get_status_display", help_text="当前状态")
+    status_code = serializers.CharField(source="status", help_text="当前状态代码：bureau/returned/…")
+    departments = serializers.SerializerMethodField(help_text="划转部门（按目录顺序）")
+    department_text = serializers.CharField(help_text="目录中“划转部门”一栏的写法")
+    batch = serializers.CharField(source="batch_text", help_text="划转情况")
+    in_base_catalogue = serializers.BooleanField(help_text="是否属于基本目录")
+    sub_items = serializers.SerializerMethodField()
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="所属主项编码")
     history = TransferSerializer(source="transfers", many=True, read_only=True)
     jurisdiction = serializers.CharField(source="jurisdiction.name")
 
-    class Meta(ItemSerializer.Meta):
-        fields = ItemSerializer.Meta.fields + [
+    class Meta:
+        model = ApprovalItem
+        fields = [
+            # The list's fields (ItemSerializer), in its order:
+            "code",
+            "url",
+            "number",
+            "name",
+            "item_type",
+            "status",
+            "status_code",
+            "departments",
+            "department_text",
+            "batch",
+            "in_base_catalogue",
+            "remarks",
+            "sub_items",
             "parent",
             "jurisdiction",
             "history",
             *GUIDE_FIELDS,
         ]
+
+    def get_number(self, item) -> int | None:
+        return getattr(item, "number", None)
+
+    def get_departments(self, item) -> list[dict]:
+        return DepartmentRefSerializer([link.department for link in item.department_links.all()], many=True).data
+
+    @extend_schema_field(SubItemSerializer(many=True))
+    def get_sub_items(self, item) -> list[dict]:
+        children = [
+            {"code": c.code, "name": c.name, "item_type": c.get_item_type_display(), "status": c.get_status_display()}
+            for c in item.children.all()
+        ]
+        return SubItemSerializer(children, many=True).data
 
 
 class DepartmentSerializer(serializers.ModelSerializer):

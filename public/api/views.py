@@ -4,6 +4,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import api_view
@@ -16,13 +17,7 @@ from public import selectors
 from public.api.pagination import CatalogPagination
 from public.api.serializers import DepartmentSerializer, EditionSerializer, ItemDetailSerializer, ItemSerializer
 from public.filters import ItemFilter
-
-
-class ItemFilterBackend(DjangoFilterBackend):
-    def get_filterset_kwargs(self, request, queryset, view):
-        kwargs = super().get_filterset_kwargs(request, queryset, view)
-        kwargs["jurisdiction"] = view.jurisdiction()
-        return kwargs
+from public.paging import catalogue_page
 
 
 class ChineseNotFound:
@@ -44,37 +39,43 @@ JURISDICTION = OpenApiParameter("jurisdiction", str, description="辖区代码�
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[JURISDICTION], summary="事项列表（与公开目录页相同的筛选和搜索）"),
+    list=extend_schema(parameters=[JURISDICTION], summary="事项列表（与公开目录页相同的筛选、搜索和计数）"),
     retrieve=extend_schema(summary="一个事项，含划转记录"),
 )
 class ItemViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
+    """The list as the catalogue page lists it (public/paging.py); an item by its code with its history.
+
+    `filter_backends`, `filterset_class` and `pagination_class` describe the list's parameters and
+    pages in the OpenAPI schema; `list()` runs them itself, as the catalogue page does.
+    """
+
     not_found = _("没有这个事项。")
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
-    filter_backends = [ItemFilterBackend]
+    filter_backends = [DjangoFilterBackend]
     filterset_class = ItemFilter
     pagination_class = CatalogPagination
 
-    def jurisdiction(self):
-        """The jurisdiction asked for by `jurisdiction` (default: the city; "all": every one)."""
-        if not hasattr(self, "_jurisdiction"):
-            code = self.request.query_params.get("jurisdiction", "")
-            self._jurisdiction, _ignored = selectors.jurisdiction_asked(code)
-        return self._jurisdiction
+    def list(self, request, *args, **kwargs):
+        jurisdiction, _ignored = selectors.jurisdiction_asked(request.query_params.get("jurisdiction", ""))
+        filterset = ItemFilter(request.query_params, jurisdiction=jurisdiction)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)  # 400, each parameter's problem in Chinese
+        number = request.query_params.get(self.paginator.page_query_param)
+        page = catalogue_page(filterset, number, self.paginator.get_page_size(request))
+        results = ItemSerializer(page.items, many=True, context=self.get_serializer_context()).data
+        return self.paginator.respond(request, page, results)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular describing the API: no database
             return ApprovalItem.objects.none()
-        if self.action == "retrieve":
-            return selectors.item_pages()
-        return selectors.public_items(self.jurisdiction())
+        return selectors.item_pages()
+
+    def filter_queryset(self, queryset):
+        return queryset  # an item is found by its code alone; the list filters in list()
 
     def get_serializer_class(self):
         return ItemDetailSerializer if self.action == "retrieve" else ItemSerializer
-
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        return selectors.attach_rows(list(page)) if page is not None else None
 
 
 class DepartmentViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
