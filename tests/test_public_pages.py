@@ -194,7 +194,7 @@ def test_service_guide_fields_appear_when_filled(client):
 def test_a_department_page_lists_its_items_at_the_bureau_and_its_own(client):
     response = client.get("/departments/scjgj/")
     assert len(response.context["at_bureau"]) == 19
-    assert [i.name for i in response.context["itself"]] == ["重要工业产品生产许可", "合同文本备案"]
+    assert [row["name"] for row in response.context["itself"]] == ["重要工业产品生产许可", "合同文本备案"]
     assert "也写作：市市场监管局" in response.content.decode()
 
 
@@ -298,3 +298,10 @@ def test_the_province_issues_documents_but_is_no_register_to_choose(client):
     assert '<option value="shuocheng"' in page and 'value="shanxi"' not in page and "山西省" not in page
     asked = client.get("/", {"jurisdiction": "shanxi"})
     assert asked.context["page"].count == 303  # an unknown register: the city's list, as for any unknown code
+
+
+def test_the_browsers_favicon_request_leads_to_the_sites_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")
+    assert client.get(response["Location"]).status_code == 200
