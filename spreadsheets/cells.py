@@ -5,6 +5,7 @@ Used by the official-layout exports and imports (catalog) and by the admin's fla
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 
@@ -17,6 +18,10 @@ NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # A spreadsheet reads a cell beginning with one of these as a formula (or a DDE payload).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_COMPRESSION_RATIO = 200
+# An OLE compound file (CFB): what Excel writes for a password-protected workbook (its streams
+# EncryptionInfo and EncryptedPackage hold the encrypted xlsx) and for an Excel 97-2003 .xls.
+CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 
 def clean_text(value: object) -> str:
@@ -38,10 +43,21 @@ def inert_csv_text(value: object) -> str:
 def archive_problem(file, size: int) -> str | None:
     """Why `file` (a path or a binary file object of `size` bytes) must not be parsed as xlsx, or None.
 
-    Checked before any XML is read: the size limit, a real zip holding a workbook, no zip bomb.
+    Checked before any XML is read: the size limit, not encrypted nor a legacy .xls, a real zip holding a
+    workbook, no zip bomb.
     """
     if size > settings.IMPORT_MAX_BYTES:
         return _("大小 %(size)d 字节，超过上限 %(limit)d 字节。") % {"size": size, "limit": settings.IMPORT_MAX_BYTES}
+    head, whole = _leading_bytes(file)
+    if head.startswith(CFB_SIGNATURE):
+        # Directory entries hold stream names in UTF-16: finding the name is enough, and a stray match
+        # in an .xls (either way refused) would change only which advice the clerk reads.
+        if ENCRYPTED_STREAM in whole:
+            return _(
+                "已加密（设有打开密码），无法读取。请在 Excel 中去掉密码（文件 → 信息 → 保护工作簿 → "
+                "用密码进行加密，清空密码）后保存，再导入。"
+            )
+        return _("是旧版 Excel 97-2003 工作簿（.xls），请在 Excel 中“另存为 Excel 工作簿（.xlsx）”后再导入。")
     if size == 0 or not zipfile.is_zipfile(file):
         return _(
             "不是 Excel 工作簿（.xlsx）：可能是 CSV、文本或旧版 .xls 文件改了扩展名，"
@@ -62,3 +78,17 @@ def archive_problem(file, size: int) -> str | None:
             "ratio": ratio,
         }
     return None
+
+
+def _leading_bytes(file) -> tuple[bytes, bytes]:
+    """The first 8 bytes of `file`, and all of it when it is a compound file (its size is checked already)."""
+    if isinstance(file, str | os.PathLike):
+        with open(file, "rb") as opened:
+            head = opened.read(len(CFB_SIGNATURE))
+            return head, (head + opened.read() if head == CFB_SIGNATURE else b"")
+    position = file.tell()
+    try:
+        head = file.read(len(CFB_SIGNATURE))
+        return head, (head + file.read() if head == CFB_SIGNATURE else b"")
+    finally:
+        file.seek(position)

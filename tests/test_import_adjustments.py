@@ -98,14 +98,29 @@ def test_a_bad_slug_or_an_empty_title_is_refused(official_xlsx, slug, title, mes
     assert _snapshot() == before
 
 
-def test_text_that_needs_escaping_reads_back_as_written(tmp_path):
-    names = ["\rCR", "控制\x01字符", "_x0041_ 原样", "=1+1", "-2"]
+def _escapes_workbook(tmp_path, names):
     rows = [
         Row(i, name, "", "行政许可", "市发改委", "首次划转", "基本目录事项", "", "") for i, name in enumerate(names, 1)
     ]
     target = tmp_path / "escapes.xlsx"
     write_xlsx(Table("标题", [Section(1, "（一）", rows, []), Section(2, "（二）", [])]), target)
-    assert [row.main_name for row in read_workbook(target).rows] == names
+    return target
+
+
+def test_text_that_needs_escaping_reads_back_as_written(tmp_path):
+    names = ["_x0041_ 原样", "=1+1", "-2", "_x005F_"]
+    assert [row.main_name for row in read_workbook(_escapes_workbook(tmp_path, names)).rows] == names
+
+
+def test_control_characters_stored_as_excel_escapes_are_read_back_and_refused(tmp_path):
+    with pytest.raises(ImportRefused) as refused:
+        read_workbook(_escapes_workbook(tmp_path, ["\rCR", "控制\x01字符"]))
+    assert [str(problem) for problem in refused.value.problems] == [
+        "工作表“（一）划转事项”第 4 行“主项名称”列：单元格 B4 含有看不见的字符 U+000D（换行符），在第 1 个字符处："
+        "它会让名称与登记册对不上，请删除后再导入。",
+        "工作表“（一）划转事项”第 5 行“主项名称”列：单元格 B5 含有看不见的字符 U+0001（控制字符），在第 3 个字符处："
+        "它会让名称与登记册对不上，请删除后再导入。",
+    ]
 
 
 def test_a_title_repeated_on_a_pasted_page_is_skipped(official_xlsx):

@@ -20,6 +20,7 @@ from approvals.models import (
 from catalog.imports.official import import_official
 from catalog.imports.workbook import ImportRefused
 from catalog.models import Edition, Entry
+from tests.workbooks import recount
 
 pytestmark = pytest.mark.django_db
 NOTICE = "朔政发〔2022〕20号"
@@ -125,7 +126,7 @@ def test_a_realistic_adjustment_returns_adds_and_brings_back(official, clerk):
     )
 
     def adjust(workbook):
-        first, second = workbook.worksheets
+        first, second = workbook.worksheets  # section (二) keeps 90 items: one leaves, one comes
         # 招标方案核准 (row 4) moves to section (二); 校车使用许可 (section (二) row 3) comes back in its place.
         second.append([91, "招标方案核准", "行政许可", "市发改委", "首次划转", "基本目录事项", "退回"])
         first["B4"] = "校车使用许可"
@@ -143,6 +144,7 @@ def test_a_realistic_adjustment_returns_adds_and_brings_back(official, clerk):
             [214, "新增测试事项", None, "行政许可", "市市场监管局", "三次划转", "基本目录外事项", None], start=1
         ):
             first.cell(row, column).value = value
+        recount(first, 214)
 
     changed = _edit(official, adjust)
     dry = import_official(changed, slug="2024", document=notice, dry_run=True)
@@ -225,6 +227,7 @@ def test_returning_without_a_legal_basis_is_refused(official):
             [91, "企业投资项目核准", "行政许可", "市发改委", "首次划转", "基本目录事项", "退回"]
         )
         workbook.worksheets[0]["B5"] = "企业投资项目核准（改）"
+        recount(workbook.worksheets[1], 91)
 
     problems = _refused(_edit(official, move))
     assert "本次调整包含退回原部门的事项，需要依据文件（导入页面选择或登记；命令行用 --document）。" in problems

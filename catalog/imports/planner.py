@@ -25,6 +25,7 @@ from approvals.vocabulary import ACCEPTED, IN_BASE, PROVINCE_SOURCE, ItemStatus
 from catalog.imports.plan import Change, DepartmentChange, Draft, DraftRow, Intake, Listed, NewItem, Plan, Target
 from catalog.imports.snapshot import KnownItem, Snapshot
 from catalog.imports.workbook import ParsedRow, ParsedWorkbook, Problem
+from catalog.models import Edition
 from catalog.rows import COLUMNS
 
 
@@ -104,6 +105,15 @@ class _Planner:
             self._whole(_("版本代码“%(slug)s”只能由字母、数字、连字符和下划线组成。") % {"slug": self.slug})
         if not title.strip():
             self._whole(_("工作簿没有标题行，请用 --title 指定版本标题。"))
+        # A title or code given by hand (--title, the upload form) is checked here, one read from the file
+        # where it stands in it: SQLite would store either whatever its length, PostgreSQL refuse it.
+        for name, value in (("slug", self.slug), ("title", title)):
+            limit = Edition._meta.get_field(name).max_length
+            if len(value) > limit:
+                self._whole(
+                    _("%(field)s有 %(length)d 个字符，超过上限 %(limit)d 个字符。")
+                    % {"field": Edition._meta.get_field(name).verbose_name, "length": len(value), "limit": limit}
+                )
 
     def _check_cells(self, row: ParsedRow) -> None:
         for name in row.departments.split("、"):

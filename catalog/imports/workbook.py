@@ -1,11 +1,15 @@
 """Reading an official-layout workbook, checking everything that can be checked without the register.
 
-The file is checked before it is parsed (size, a real zip, no zip bomb), then
-every sheet is scanned for the official header rows: title and section headings
-are taken as printed, repeated page headers skipped, footnotes kept, merged
-序号/主项名称 cells read as the continuation rows they are. Every problem names the
-sheet, the row and the column, in Chinese; the whole file is read before
-anything is refused, so that a clerk sees all problems at once.
+The file is checked before it is parsed (size, not encrypted, a real zip, no zip
+bomb), then every sheet is scanned for the official header rows: the title (the
+line above the table on the table's own sheet) and section headings are taken as
+printed, repeated page headers skipped, footnotes kept, merged 序号/主项名称 cells
+read as the continuation rows they are. Each cell is checked on its own
+(catalog/imports/checks.py: text where text belongs, no invisible characters, no
+longer than its field, no number out of range), and so is where content stands
+(not hidden, not beyond the table). Every problem names the sheet, the row and the
+column, in Chinese; the whole file is read before anything is refused, so that a
+clerk sees all problems at once.
 """
 
 from __future__ import annotations
@@ -21,8 +25,21 @@ from django.utils.translation import gettext as _
 
 from approvals.models import ItemType
 from approvals.vocabulary import BASE_TEXTS
+from catalog.imports.checks import (
+    Placement,
+    cell_limits,
+    heading_count_problem,
+    invisible_problem,
+    length_problem,
+    number_problem,
+    reference,
+    text_problem,
+)
+from catalog.imports.problems import ImportRefused, Problem
+from catalog.imports.sheets import sheet_rows
+from catalog.models import Edition
 from catalog.rows import COLUMNS, ReadRow
-from spreadsheets.cells import archive_problem
+from spreadsheets.cells import archive_problem, clean_text
 
 logger = logging.getLogger(__name__)
 MAX_PROBLEMS = 200
@@ -30,30 +47,6 @@ BLANK_RUN_LIMIT = 1000  # LibreOffice may save a million empty rows: stop well b
 PROGRESS_EVERY = 10_000
 # Excel's escape for characters XML cannot hold (_x000D_ is a carriage return; _x005F_ is "_" itself).
 _EXCEL_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
-
-
-@dataclass(frozen=True)
-class Problem:
-    sheet: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = [f"工作表“{self.sheet}”"] if self.sheet else []
-        if self.row:
-            where.append(f"第 {self.row} 行")
-        if self.column:
-            where.append(f"“{self.column}”列")
-        return ("".join(where) + "：" if where else "") + self.message
-
-
-class ImportRefused(Exception):
-    """The file cannot be imported; `problems` says every reason found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 # A row of a workbook's table, with its sheet and row number for the problems that name it.
@@ -98,8 +91,6 @@ def read_workbook(path: Path, progress: Callable[[str], None] | None = None) -> 
     reader = _Reader(progress)
     try:
         for sheet in workbook.worksheets:
-            # The stored dimension may be wrong (some tools write "A1"): read what the sheet holds.
-            sheet.reset_dimensions()
             reader.read_sheet(sheet)
             if len(reader.problems) >= MAX_PROBLEMS or reader.over_limit:
                 break
@@ -107,7 +98,7 @@ def read_workbook(path: Path, progress: Callable[[str], None] | None = None) -> 
         logger.warning("workbook %s refused while reading: %s", path.name, type(error).__name__)
         reader.problems.append(
             Problem(
-                "",
+                reader.sheet,
                 None,
                 None,
                 _("文件内容无法解析：工作表已损坏或含有不安全的内容，请另存为新的 Excel 工作簿后再导入。"),
@@ -127,61 +118,94 @@ class _Reader:
         self.over_limit = False
         self.parsed = ParsedWorkbook()
         self.problems: list[Problem] = []
+        self.sheet = ""  # the sheet being read, for a problem that surfaces as an exception
         self.rows_read = 0
         self.seen_header = {1: False, 2: False}
         self.numbers: dict[int, set[int]] = {1: set(), 2: set()}
         self.last_number = {1: 0, 2: 0}
+        self.heading_at: dict[int, tuple[str, int]] = {}  # section → (sheet, row) of its heading
+        self.item_row: ParsedRow | None = None  # the first row of the last main item of section (一)
         self.saw_anything = False
         # Plain strings once: comparing with the lazy labels translates them on every row.
         self.type_labels = frozenset(map(str, ItemType.labels))
+        self.limits = cell_limits()
 
     def problem(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
-        self.problems.append(Problem(sheet, row, column, message))
+        # A message may quote a cell, and an _xD800_ escape makes a character no page or terminal can encode.
+        self.problems.append(Problem(sheet, row, column, clean_text(message)))
 
     def read_sheet(self, sheet) -> None:
-        name = sheet.title
+        name = self.sheet = sheet.title
+        placement = Placement(name, hidden_sheet=sheet.sheet_state != "visible")
         section = 0  # 0: before a header; 1 or 2: reading that section's rows
         notes = False
         blank_run = 0
-        for row_number, cells in enumerate(sheet.iter_rows(), start=1):
-            values = [_value(cell) for cell in cells]
+        title: tuple[int, str] | None = None  # this sheet's last line of text before its table
+        for row in sheet_rows(sheet):
+            values = [None if cell is None else cell.value for cell in row.cells]
             if not any(v not in (None, "") for v in values):
                 blank_run += 1
                 if blank_run >= BLANK_RUN_LIMIT:
                     return
                 continue
             blank_run = 0
+            # Content nobody sees (a hidden sheet, row or column) is refused wherever it stands.
+            self.problems.extend(placement.hidden(row))
+            if placement.hidden_sheet:
+                return  # one problem says it; its rows are not read as the table they may hold
             self.saw_anything = True
             values = [_unescape(v) for v in values]
             first = values[0] if values else None
             text = first.strip() if isinstance(first, str) else ""
             if text.startswith("（一）") or text.startswith("（二）"):
                 heading_section = 1 if text.startswith("（一）") else 2
-                self.parsed.headings.setdefault(heading_section, first)
+                self._take_title(name, title)
+                if heading_section not in self.parsed.headings:
+                    self._check_text(name, row.number, first, f"section{heading_section}_heading")
+                    self.parsed.headings[heading_section] = first
+                    self.heading_at[heading_section] = (name, row.number)
                 section, notes = -heading_section, False  # header expected next
                 continue
             if text == "序号":
-                section = self._header(name, row_number, values, abs(section))
+                self._take_title(name, title)
+                section = self._header(name, row.number, values, abs(section))
                 notes = False
                 continue
             if text and text == (self.parsed.title or "").strip() and not any(values[1:]):
                 continue  # the title repeated on a pasted page
             if section <= 0:
-                if not self.parsed.title and isinstance(first, str) and not any(values[1:]):
-                    self.parsed.title = first
+                if section == 0 and isinstance(first, str) and not any(values[1:]):
+                    title = (row.number, first)  # the last such line before the table is its title
                 continue
+            self.problems.extend(placement.beyond(row, section))
             if text.startswith("备注") and section == 1 and not any(v not in (None, "") for v in values[1:]):
                 notes = True
             if notes:
                 note = _text(first)
+                self._check_text(name, row.number, note, None)
                 if note not in self.parsed.notes:
                     self.parsed.notes.append(note)
                 continue
-            self._data_row(name, row_number, section, cells, values)
+            self._data_row(name, row.number, section, row.cells, values)
             if len(self.problems) >= MAX_PROBLEMS or self.over_limit:
                 return
             if self.progress and self.rows_read % PROGRESS_EVERY == 0:
                 self.progress(_("已读取 %(rows)d 行……") % {"rows": self.rows_read})
+
+    def _take_title(self, sheet: str, title: tuple[int, str] | None) -> None:
+        """The title is the line above the table on the table's own sheet, never a cover sheet's."""
+        if self.parsed.title or title is None:
+            return
+        self._check_text(sheet, title[0], title[1], "title")
+        self.parsed.title = title[1]
+
+    def _check_text(self, sheet: str, row: int, text: str, field: str | None) -> None:
+        """Invisible characters and length of a title, heading or footnote (column A: they span the table)."""
+        where = reference(1, row)
+        limit = Edition._meta.get_field(field).max_length if field else None
+        problem = invisible_problem(text, where) or (limit and length_problem(text, where, limit))
+        if problem:
+            self.problem(sheet, row, "A", problem)
 
     def _header(self, sheet: str, row: int, values: list, expected: int) -> int:
         present = [v for v in values if v not in (None, "")]
@@ -227,16 +251,7 @@ class _Reader:
             self.over_limit = True
             self.problem(sheet, row, None, _("数据行超过上限 %(limit)d 行。") % {"limit": settings.IMPORT_MAX_ROWS})
             return
-        for index, cell in enumerate(cells[: len(columns)]):
-            # Only real formulas (data_type "f"): a text cell that merely begins with "=" is what our
-            # exports write for such names, and must read back as the same text.
-            if getattr(cell, "data_type", None) == "f":
-                self.problem(
-                    sheet,
-                    row,
-                    columns[index],
-                    _("单元格是公式（%(formula)s），请改为直接填写的文字或数字。") % {"formula": str(cell.value)[:50]},
-                )
+        bad = self._check_cells(sheet, row, section, cells, values)
         padded = (list(values) + [None] * 8)[: len(columns)]
         if section == 2:
             padded.insert(2, None)
@@ -249,13 +264,38 @@ class _Reader:
             number, first = self.last_number[1], False
             if main.strip():
                 self.problem(sheet, row, columns[1], _("子项行的主项名称应留空或与合并单元格一致。"))
+            item = self.item_row
+            if item is not None and not item.sub_name.strip():
+                # The planner would take the item's own row for a sub-item without a name.
+                self.problem(
+                    sheet,
+                    row,
+                    number_column,
+                    _(
+                        "序号留空的行是上一个事项（第 %(item)d 行）的子项，但第 %(item)d 行没有填子项名称："
+                        "没有子项的事项只占一行。本行如是另一个事项，请填写序号；"
+                        "如是子项，请在第 %(item)d 行也填写子项名称。"
+                    )
+                    % {"item": item.row},
+                )
         else:
+            if 0 in bad:
+                return
             try:
                 number = int(float(number_cell))
                 if number != float(number_cell) or number < 1:
                     raise ValueError
-            except ValueError:
+            except (ValueError, OverflowError):
                 self.problem(sheet, row, number_column, _("序号“%(value)s”不是正整数。") % {"value": number_cell})
+                return
+            if number > settings.IMPORT_MAX_ROWS:  # no table this long is read: such a number cannot be right
+                self.problem(
+                    sheet,
+                    row,
+                    number_column,
+                    _("序号 %(number).15G 超出范围，不能大于 %(limit)d。")
+                    % {"number": number, "limit": settings.IMPORT_MAX_ROWS},
+                )
                 return
             first = True
             if number in self.numbers[section]:
@@ -272,32 +312,61 @@ class _Reader:
             self.last_number[section] = number
             if not main.strip():
                 self.problem(sheet, row, columns[1], _("不能为空。"))
+        shift = 1 if section == 2 else 0  # section (二) has no 子项名称: its columns after 事项名称 move left
         required = {3: kind, 4: departments, 5: batch, 6: base}
         for index, value in required.items():
             if not value.strip():
-                self.problem(sheet, row, columns[index - (1 if section == 2 else 0)], _("不能为空。"))
-        if kind.strip() and kind not in self.type_labels:
+                self.problem(sheet, row, columns[index - shift], _("不能为空。"))
+        if kind.strip() and 3 - shift not in bad and kind not in self.type_labels:
             self.problem(
                 sheet,
                 row,
-                columns[3 - (1 if section == 2 else 0)],
+                columns[3 - shift],
                 _("未知的事项类型“%(value)s”，应为：%(known)s。")
                 % {"value": kind, "known": "、".join(sorted(self.type_labels))},
             )
-        if base.strip() and base not in BASE_TEXTS:
+        if base.strip() and 6 - shift not in bad and base not in BASE_TEXTS:
             self.problem(
                 sheet,
                 row,
-                columns[6 - (1 if section == 2 else 0)],
+                columns[6 - shift],
                 _("应为“基本目录事项”或“基本目录外事项”，实际为“%(value)s”。") % {"value": base},
             )
         if not first:
             main = self.parsed.rows[-1].main_name if self.parsed.rows else ""
-        self.parsed.rows.append(
-            ParsedRow(sheet, row, section, number, first, main, sub, kind, departments, batch, base, remarks)
-        )
+        parsed = ParsedRow(sheet, row, section, number, first, main, sub, kind, departments, batch, base, remarks)
+        self.parsed.rows.append(parsed)
+        if first and section == 1:
+            self.item_row = parsed
+
+    def _check_cells(self, sheet: str, row: int, section: int, cells, values: list) -> set[int]:
+        """Each cell of the table's columns on its own; the indexes of the cells refused."""
+        columns, limits = COLUMNS[section], self.limits[section]
+        bad: set[int] = set()
+        for index, cell in enumerate(cells[: len(columns)]):
+            if cell is None or values[index] in (None, ""):
+                continue
+            where = reference(index + 1, row)
+            if cell.data_type == "f":
+                # Only real formulas: a text cell that merely begins with "=" is what our exports
+                # write for such names, and must read back as the same text.
+                problem = _("单元格是公式（%(formula)s），请改为直接填写的文字或数字。") % {
+                    "formula": str(cell.value)[:50]
+                }
+            elif index == 0:
+                problem = number_problem(values[0], cell.data_type, where)
+            else:
+                problem = text_problem(values[index], cell.data_type, where, limits[index])
+            if problem:
+                bad.add(index)
+                self.problem(sheet, row, columns[index], problem)
+        return bad
 
     def finish(self) -> None:
+        for section, (sheet, row) in self.heading_at.items() if not self.problems else ():  # counts need sound 序号
+            message = heading_count_problem(self.parsed.headings[section], len(self.numbers[section]))
+            if message:
+                self.problem(sheet, row, "A", message)
         if not self.saw_anything:
             self.problem("", None, None, _("工作簿是空的。"))
         elif not any(self.seen_header.values()):
@@ -310,10 +379,6 @@ class _Reader:
                     "对应基本目录情况、备注），请使用导出的模板。"
                 ),
             )
-
-
-def _value(cell):
-    return getattr(cell, "value", None)
 
 
 def _unescape(value):
