@@ -98,9 +98,8 @@ def items_create_bulk(
     links = []
     for spec, item in [*zip(main_specs, mains, strict=True), *children]:
         links.extend(ItemDepartment(item=item, department=d, position=i) for i, d in enumerate(spec.departments))
-    # A new item's departments come with the import or form that created it; their own
-    # history starts with the first change.
-    ItemDepartment.objects.bulk_create(links, batch_size=BATCH)
+    # Each link's history starts with the item's, so that its first move shows before and after.
+    bulk_create_with_history(links, ItemDepartment, batch_size=BATCH, default_user=user)
 
     ordered = []
     child_items = {}
@@ -217,19 +216,36 @@ def items_update_bulk(changes: Sequence[tuple[ApprovalItem, dict]], *, user: Abs
     ApprovalItem.history.bulk_history_create(items, batch_size=BATCH, update=True, default_user=user)
 
 
-def items_set_departments_bulk(changes: Sequence[tuple[ApprovalItem, Sequence[Department]]]) -> None:
-    """Replace the departments of each item, in order."""
+def items_set_departments_bulk(
+    changes: Sequence[tuple[ApprovalItem, Sequence[Department]]], *, user: AbstractBaseUser | None = None
+) -> None:
+    """Replace the departments of each item, in order; each link added, moved or removed gets its history row.
+
+    The same audit as `services.item_set_departments` gives one item, in a few statements per batch.
+    """
     if not changes:
         return
-    ItemDepartment.objects.filter(item__in=[item for item, _d in changes]).delete()
-    ItemDepartment.objects.bulk_create(
-        [
-            ItemDepartment(item=item, department=d, position=i)
-            for item, departments in changes
-            for i, d in enumerate(departments)
-        ],
-        batch_size=BATCH,
-    )
+    wanted = {item.pk: {d.pk: position for position, d in enumerate(departments)} for item, departments in changes}
+    links = list(ItemDepartment.objects.filter(item_id__in=list(wanted)))
+    removed = [link for link in links if link.department_id not in wanted[link.item_id]]
+    moved = []
+    for link in links:
+        position = wanted[link.item_id].pop(link.department_id, None)
+        if position is not None and position != link.position:
+            link.position = position
+            moved.append(link)
+    added = [
+        ItemDepartment(item_id=item_id, department_id=department_id, position=position)
+        for item_id, rest in wanted.items()
+        for department_id, position in rest.items()
+    ]
+    for link in removed:  # few per adjustment; the delete signal writes each one's history row, with its author
+        link._history_user = user
+        link.delete()
+    ItemDepartment.objects.bulk_update(moved, ["position"], batch_size=BATCH)
+    ItemDepartment.history.bulk_history_create(moved, batch_size=BATCH, update=True, default_user=user)
+    bulk_create_with_history(added, ItemDepartment, batch_size=BATCH, default_user=user)
+
 
 
 def _new(jurisdiction: Jurisdiction, spec: ItemSpec, code: str, parent: ApprovalItem | None, position: int):

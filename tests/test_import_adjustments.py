@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from approvals.models import ApprovalItem, ItemType, Jurisdiction, PolicyDocument, Transfer
+from approvals.models import ApprovalItem, ItemDepartment, ItemType, Jurisdiction, PolicyDocument, Transfer
 from catalog.exports.xlsx import write_xlsx
 from catalog.imports import official
 from catalog.imports.official import import_official
@@ -67,6 +67,24 @@ def test_a_changed_sub_item_is_applied_and_the_edition_keeps_the_cells(official_
     assert (sub.item_type, sub.department_text()) == (ItemType.CONFIRMATION, "市发改委、市能源局")
     entry = Edition.objects.get(slug="sub").entries.get(section=1, row=4)
     assert (entry.item.code, entry.item_type, entry.departments) == ("SZ-0003-02", "行政确认", "市发改委、市能源局")
+
+
+def test_the_departments_an_import_changes_are_in_their_history_with_who_imported(official_xlsx, clerk):
+    # SZ-0003-02 gets a second department, 市能源局, beside 市发改委; then 市发改委 leaves it.
+    import_official(_edit(official_xlsx, _sub_item_changed), slug="sub", user=clerk)
+
+    def only_energy(sheet):
+        sheet["D7"], sheet["E7"] = "行政确认", "市能源局"
+
+    import_official(_edit(official_xlsx, only_energy), slug="sub2", user=clerk)
+    links = ItemDepartment.history.filter(item__code="SZ-0003-02").order_by("history_id")
+    assert [(h.history_type, h.department.short_name, h.position, h.history_user) for h in links] == [
+        ("+", "市发改委", 0, None),  # as the 2022 catalogue was loaded
+        ("+", "市能源局", 1, clerk),
+        ("-", "市发改委", 0, clerk),
+        ("~", "市能源局", 0, clerk),
+    ]
+    assert ApprovalItem.objects.get(code="SZ-0003-02").department_text() == "市能源局"
 
 
 def test_a_write_refused_by_a_service_rolls_everything_back(official_xlsx, monkeypatch):

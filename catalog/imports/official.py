@@ -159,7 +159,8 @@ def apply_plan(
         [
             (existing[change.item_id], [departments[pk] for pk in change.departments.department_ids])
             for change in plan.moved
-        ]
+        ],
+        user=user,
     )
 
     say(_("写入草稿版本……"))
