@@ -80,10 +80,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "public.middleware.UnusableInputMiddleware",  # NUL in the address or query: 404/400, never a 500
-    "simple_history.middleware.HistoryRequestMiddleware",
     # Before simple_history's: the events it applies on their date are the system's doing, not the visitor's.
     "approvals.middleware.ApplyDueEventsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
