@@ -215,22 +215,25 @@ def _own(user) -> QuerySet[Jurisdiction]:
 
 
 class SuperuserOnlyAdmin(admin.ModelAdmin):
-    """For models that belong to no jurisdiction (users, groups, login records): superusers only."""
+    """For models that belong to no jurisdiction (users, groups, login records): superusers only.
+
+    What the wrapped admin refuses stays refused (django-axes' login records cannot be added by hand).
+    """
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return request.user.is_active and request.user.is_superuser and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request, *args):
-        return request.user.is_active and request.user.is_superuser
+        return request.user.is_active and request.user.is_superuser and super().has_add_permission(request, *args)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return request.user.is_active and request.user.is_superuser and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return request.user.is_active and request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
 class RegisterAdminSite(admin.AdminSite):

@@ -16,6 +16,7 @@ import re
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.results import Result, RowResult
 
@@ -260,6 +261,7 @@ class ItemResource(FlatResource):
 
     class Meta:
         model = ApprovalItem
+        name = gettext_lazy("审批事项")  # how the import and export pages name the table (else "ItemResource")
         import_id_fields = ("code",)
         fields = (
             "code",
@@ -379,6 +381,7 @@ class DepartmentResource(FlatResource):
 
     class Meta:
         model = Department
+        name = gettext_lazy("部门")
         import_id_fields = ("jurisdiction", "slug")
         fields = ("jurisdiction", "slug", "short_name", "full_name", "aliases", "position")
         export_order = fields

@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "concurrency",
     "rest_framework",
     "drf_spectacular",
-    "axes",
+    "approvals.apps.LoginRecordsConfig",  # django-axes, named in Chinese
     "csp",
     "approvals",
     "catalog",

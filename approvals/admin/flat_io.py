@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import SelectableFieldsExportForm
 
 from spreadsheets.cells import archive_problem, clean_text, inert_csv_text
 
@@ -160,8 +161,17 @@ class SafeCSV(CSV):
         return out.getvalue()
 
 
+class ColumnsExportForm(SelectableFieldsExportForm):
+    """Each column offered by its heading in the file (事项编码), not by the attribute behind it ("Code (事项编码)")."""
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        return field.column_name if field else field_name
+
+
 class FlatImportExportMixin(ImportExportMixin):
     formats = [SafeXLSX, SafeCSV]
+    export_form_class = ColumnsExportForm
     to_encoding = "utf-8-sig"  # Excel on a Chinese desktop needs the byte-order mark
     import_error_display = ("message",)
     skip_admin_log = False

@@ -2,17 +2,22 @@
 
 Django's user admin asks for a user first and the jurisdiction on another page
 (工作人员辖区); a member of staff without a jurisdiction sees nothing, so both belong
-together. Users remain for superusers only (approvals/admin_scope.py).
+together. Users remain for superusers only (approvals/admin_scope.py), and so do groups and
+login records (django-axes), all of them in Chinese: Django names permissions in English
+("Can change 部门"), django-axes leaves a column unnamed.
 """
 
 from __future__ import annotations
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UserCreationForm
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from approvals.admin_scope import SuperuserOnlyAdmin
@@ -20,6 +25,58 @@ from approvals.models import Jurisdiction, StaffProfile
 
 # The working groups created by catalog/migrations/0003_groups.py.
 STAFF_GROUPS = ("经办人", "审核人")
+
+
+# Django names permissions in English when it creates them ("Can change 部门"): the pickers say it in Chinese.
+PERMISSION_ACTIONS = {"add": _("增加"), "change": _("修改"), "delete": _("删除"), "view": _("查看")}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission as the group and user pickers list it: 事项登记册 | 部门 | 修改."""
+    model = permission.content_type.model_class()
+    action, _sep, _model_name = permission.codename.partition("_")
+    if model is None or action not in PERMISSION_ACTIONS:
+        return str(permission)  # a custom permission is named in Chinese where it is declared
+    recorded = getattr(model, "instance_type", None)  # django-simple-history's record of a model
+    if recorded is not None:
+        name = _("%(model)s的历史记录") % {"model": recorded._meta.verbose_name}
+    else:
+        name = model._meta.verbose_name
+    return f"{model._meta.app_config.verbose_name} | {name} | {PERMISSION_ACTIONS[action]}"
+
+
+class PermissionLabels:
+    """The permission pickers of the group and user pages list each permission by `permission_label`."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
+
+
+class WithoutLinkRows:
+    """A user's or group's delete page lists the rows of Django's link tables in English ("User_groups
+    object (3)"): they go with the user or group, and the page leaves them out."""
+
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        links = [User.groups.through, User.user_permissions.through, Group.permissions.through]
+        plural = {str(link._meta.verbose_name_plural) for link in links}
+        named = tuple(f"{capfirst(link._meta.verbose_name)}: " for link in links)
+
+        def kept(items: list) -> list:
+            result = []
+            for item in items:
+                if isinstance(item, list):
+                    if inner := kept(item):
+                        result.append(inner)
+                elif not str(item).startswith(named):
+                    result.append(item)
+            return result
+
+        counts = {name: count for name, count in model_count.items() if name not in plural}
+        return kept(to_delete), counts, perms_needed, protected
 
 
 class StaffCreationForm(UserCreationForm):
@@ -51,7 +108,20 @@ class StaffProfileInline(admin.StackedInline):
     verbose_name = verbose_name_plural = _("辖区")
 
 
-class StaffUserAdmin(SuperuserOnlyAdmin, UserAdmin):
+class StaffGroupAdmin(PermissionLabels, WithoutLinkRows, SuperuserOnlyAdmin, GroupAdmin):
+    pass
+
+
+class LoginAttemptAdmin(SuperuserOnlyAdmin, AccessAttemptAdmin):
+    # django-axes' "clean up expired attempts" reads request.axes_attempt_time, which only a login request has.
+    actions = ("delete_selected",)
+
+    @admin.display(description=_("状态"))
+    def status(self, obj: AccessAttempt) -> str:
+        return super().status(obj)
+
+
+class StaffUserAdmin(PermissionLabels, WithoutLinkRows, SuperuserOnlyAdmin, UserAdmin):
     add_form = StaffCreationForm
     add_fieldsets = (
         (_("账号"), {"fields": ("username", "password1", "password2")}),
@@ -90,3 +160,7 @@ class StaffUserAdmin(SuperuserOnlyAdmin, UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, StaffUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, StaffGroupAdmin)
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, LoginAttemptAdmin)
