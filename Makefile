@@ -15,9 +15,12 @@ $(STAMP): $(PY) requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 ## run: install, migrate SQLite, load the official 2022 catalogue if the database is empty, serve on :8000
+## beside the background worker (imports, download files, county catalogues), which stops with the server
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_official
+	$(PY) manage.py run_huey & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: install if needed and run the whole suite

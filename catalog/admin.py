@@ -18,15 +18,16 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from approvals import access
 from approvals.admin_scope import ReadOnlyAdmin, ScopedAdmin, related_choices
 from approvals.models import Jurisdiction, PolicyDocument
-from catalog import admin_import, downloads, exports, publishing
+from catalog import admin_import, admin_jobs, downloads, exports, jobs, publishing
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
-from catalog.models import Edition, Entry
+from catalog.models import Edition, Entry, Job
 from catalog.rows import CELL_FIELDS
 from catalog.tables import Section, edition_table, mark_first_rows
 
@@ -138,8 +139,16 @@ class EditionAdmin(ScopedAdmin):
             else:
                 published.append(edition.slug)
                 if not downloads.writable_online(edition):
-                    note = _("“%(slug)s”较大，公众下载的文件需在服务器上运行 manage.py prepare_downloads 生成。")
-                    self.message_user(request, note % {"slug": edition.slug}, messages.WARNING)
+                    # Too large to write while a citizen waits: a background job writes its files now.
+                    job = jobs.job_enqueue(
+                        kind=Job.Kind.DOWNLOADS,
+                        jurisdiction=edition.jurisdiction,
+                        user=request.user,
+                        params={"edition": edition.pk},
+                    )
+                    note = _('“{slug}”较大，公众下载的文件正在后台生成：<a href="{url}">{job}</a>。')
+                    url = reverse("admin:catalog_job_change", args=[job.pk])
+                    self.message_user(request, format_html(note, slug=edition.slug, url=url, job=job), messages.INFO)
         if published:
             self.message_user(request, _("已发布：%(slugs)s。") % {"slugs": "、".join(published)}, messages.SUCCESS)
 
@@ -261,3 +270,6 @@ class EntryAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_filter = ("edition", "section")
     search_fields = ("main_name", "sub_name", "item__code")
     list_select_related = ("edition",)
+
+
+admin.site.register(Job, admin_jobs.JobAdmin)

@@ -255,3 +255,63 @@ class Entry(models.Model):
 
     def as_row(self) -> Row:
         return Row(*(getattr(self, name) for name in ("number", *CELL_FIELDS)))
+
+
+class Job(models.Model):
+    """Long work done by the background worker, with what the admin shows of it (catalog/jobs.py writes it)."""
+
+    class Kind(models.TextChoices):
+        IMPORT_PREVIEW = "import_preview", _("导入预览")
+        IMPORT = "import", _("导入")
+        DOWNLOADS = "downloads", _("准备下载文件")
+        COUNTY = "county", _("派生县级目录")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("运行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(_("任务"), max_length=20, choices=Kind.choices)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="+", help_text=_("任务所属辖区。")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    params = models.JSONField(
+        _("参数"), default=dict, blank=True, help_text=_("发起任务时填写的内容，重试时照样再用。")
+    )
+    done = models.PositiveIntegerField(_("已完成"), default=0)
+    total = models.PositiveIntegerField(_("总量"), default=0)
+    phase = models.CharField(_("当前步骤"), max_length=200, blank=True)
+    result = models.TextField(_("结果"), blank=True)
+    result_url = models.CharField(_("结果链接"), max_length=300, blank=True)
+    details = models.JSONField(_("结果明细"), default=dict, blank=True, help_text=_("预览的调整清单、导入的问题等。"))
+    error = models.TextField(_("错误"), blank=True, help_text=_("失败的原因，中文，不含程序堆栈。"))
+    attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)
+    worker = models.CharField(
+        _("工作进程"), max_length=120, blank=True, help_text=_("正在运行它的工作进程（主机:进程号:标记）。")
+    )
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status"], name="job_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "approvals.apps.LoginRecordsConfig",  # django-axes, named in Chinese
     "csp",
+    "huey.contrib.djhuey",  # the background worker: manage.py run_huey
     "approvals",
     "catalog",
     "public",
@@ -82,8 +83,8 @@ MIDDLEWARE = [
     "public.middleware.UnusableInputMiddleware",  # NUL in the address or query: 404/400, never a 500
     # Before simple_history's: the events it applies on their date are the system's doing, not the visitor's.
     "approvals.middleware.ApplyDueEventsMiddleware",
-    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -130,6 +131,9 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "config.sqli
     DATABASES["default"]["ENGINE"] = "config.sqlite"
     # Clerks write while citizens read: wait for a lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = envint("SQLITE_TIMEOUT", "20")
+    # Write-ahead log: pages keep reading while a background job writes in one long transaction (an import
+    # of 20,000 rows: a minute); with SQLite's default journal they waited for it, then failed "locked".
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL"
 
 # One cache for every worker process (the catalogue's summary, filter choices, jurisdictions):
 # CACHE_URL=redis://127.0.0.1:6379/1. Unset: each process keeps its own in memory, which is enough
@@ -196,6 +200,33 @@ ADMIN_FLAT_MAX_ROWS = envint("ADMIN_FLAT_MAX_ROWS", "1000")
 DOWNLOADS_DIR = Path(os.getenv("DOWNLOADS_DIR", str(BASE_DIR / "var" / "downloads")))
 # Where a workbook uploaded in the admin waits between its preview and its confirmation (a day at most).
 IMPORT_UPLOADS_DIR = Path(os.getenv("IMPORT_UPLOADS_DIR", str(BASE_DIR / "var" / "uploads")))
+# An uploaded workbook of more rows than this is previewed and imported by a background job, never in the request.
+IMPORT_JOB_MIN_ROWS = envint("IMPORT_JOB_MIN_ROWS", "2000")
+
+# Background jobs (imports, download files, county catalogues) go through Huey's queue. By default it is a
+# SQLite file beside the project: no service to run, shared by the web server and the worker of one machine.
+# With several machines, HUEY_REDIS_URL names a Redis database all of them reach; not the cache's, whose
+# clear() empties the whole database.
+HUEY_REDIS_URL = os.getenv("HUEY_REDIS_URL", "")
+HUEY_FILE = Path(os.getenv("HUEY_FILE", str(BASE_DIR / "var" / "huey.sqlite3")))
+if HUEY_REDIS_URL and HUEY_REDIS_URL == CACHE_URL:
+    raise ImproperlyConfigured("HUEY_REDIS_URL must name another Redis database than CACHE_URL (e.g. /2)")
+HUEY = {
+    "name": "shuozhou",
+    # Jobs keep their own record (catalog.Job); Huey's result store would only fill up.
+    "results": False,
+    # djhuey's default is DEBUG, which would run every job inside the request that starts it.
+    "immediate": False,
+    "consumer": {"workers": envint("HUEY_WORKERS", "1"), "worker_type": "thread"},
+}
+if HUEY_REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": HUEY_REDIS_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(HUEY_FILE)})
+    HUEY_FILE.parent.mkdir(parents=True, exist_ok=True)  # Huey opens the file as soon as it is imported
+# A running job whose worker has not been heard of for this long was interrupted (its worker stopped).
+JOB_STALE_SECONDS = envint("JOB_STALE_SECONDS", "300")
+
 # Four eyes: whoever compiled or imported a draft may not publish it. A one-person office turns it off.
 PUBLISH_FOUR_EYES = envbool("DJANGO_PUBLISH_FOUR_EYES", "1")
 

@@ -151,3 +151,14 @@ def admin_user(db) -> User:
 def _downloads_dir(settings, tmp_path):
     """Edition files are written to a folder of the test's own, never the project's var/."""
     settings.DOWNLOADS_DIR = tmp_path / "downloads"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _jobs_run_at_once():
+    """Background jobs run inside the test that starts them (Huey's immediate mode, its queue in memory),
+    once the transaction that recorded them commits (`django_capture_on_commit_callbacks(execute=True)`)."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = False

@@ -12,7 +12,7 @@ from django.urls import reverse
 from approvals import services
 from approvals.models import ApprovalItem, Department, ItemType, Jurisdiction, PolicyDocument
 from catalog.adjustments import editions_diff
-from catalog.models import Edition, Entry
+from catalog.models import Edition, Entry, Job
 from catalog.publishing import compile_table, edition_compile, edition_publish
 from catalog.tables import edition_table, mark_first_rows
 
@@ -185,7 +185,10 @@ def test_the_admin_compiles_a_draft_and_the_publisher_publishes_it(client, clerk
     response = client.post(changelist, {**selected, "confirm": "yes"}, follow=True)
     assert Edition.objects.get(slug="2024").is_published
     notes = [str(message) for message in response.context["messages"]]
-    assert "“2024”较大，公众下载的文件需在服务器上运行 manage.py prepare_downloads 生成。" in notes
+    job = Job.objects.get(kind=Job.Kind.DOWNLOADS)
+    assert job.params == {"edition": draft.pk}
+    url = reverse("admin:catalog_job_change", args=[job.pk])
+    assert f'“2024”较大，公众下载的文件正在后台生成：<a href="{url}">准备下载文件 #{job.pk}</a>。' in notes
 
 
 def test_the_admin_shows_and_downloads_the_adjustment_table(client, clerk, city, notice, adjusted, publisher):

@@ -86,9 +86,9 @@ class PolicyDocumentAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(ScopedAdmin):
-    list_display = ("name", "code", "level", "code_prefix", "parent", "position", "alignment_link")
+    list_display = ("name", "code", "level", "code_prefix", "parent", "position", "county_catalogue")
     list_select_related = ("parent",)
-    readonly_fields = ("item_counter",)
+    readonly_fields = ("item_counter", "county_catalogue")
 
     def scope_rows(self, queryset, request, *, for_change=False):
         user = request.user
@@ -97,12 +97,16 @@ class JurisdictionAdmin(ScopedAdmin):
         # Staff read the jurisdictions whose registers they may view; only superusers change them.
         return queryset.none() if for_change else queryset.filter(pk__in=access.viewable_jurisdictions(user))
 
-    @admin.display(description=_("与市级对齐"))
-    def alignment_link(self, obj: Jurisdiction) -> str:
-        if obj.level != Jurisdiction.Level.COUNTY:
+    @admin.display(description=_("县级目录"))
+    def county_catalogue(self, obj: Jurisdiction) -> str:
+        if obj.pk is None or obj.level != Jurisdiction.Level.COUNTY:
             return "—"
-        url = reverse("admin:approvals_jurisdiction_alignment", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("对齐情况"))
+        # The derive is publication's work (catalog), named here by its URL only: approvals imports no catalog.
+        derive = reverse("admin:catalog_job_derive_county", args=[obj.pk])
+        alignment = reverse("admin:approvals_jurisdiction_alignment", args=[obj.pk])
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>', derive, _("从市级目录派生"), alignment, _("对齐情况")
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.alignment_view)
