@@ -14,7 +14,8 @@ from tests.conftest import require
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# --lang: the browser's own controls (file picker, date fields) in Chinese, as on a clerk's desktop.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=zh-CN"]
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("official_data")]
 
