@@ -70,7 +70,7 @@ def _public_state(client) -> dict:
         "listed as returned": returned,
         "stats": charts,
         "api status": api["status"],
-        "api last event": (api["history"][-1]["kind"], api["history"][-1]["effective_on"]),
+        "api last event": tuple(api["history"][-1][key] for key in ("kind", "effective_on", "pending")),
     }
 
 
@@ -114,7 +114,7 @@ def test_a_return_dated_later_changes_nothing_before_its_date_and_everything_on_
                 **before,
                 "page notice": True,
                 "page marks the event as waiting": True,
-                "api last event": ("退回原部门", "2027-03-01"),
+                "api last event": ("退回原部门", "2027-03-01", True),
             }
             assert _admin_state(client, clerk) == {
                 "change page notice": True,
@@ -137,7 +137,7 @@ def test_a_return_dated_later_changes_nothing_before_its_date_and_everything_on_
             "listed as returned": 1,
             "stats": {slug: total - 1 for slug, total in before["stats"].items()},
             "api status": "已退回原部门实施",
-            "api last event": ("退回原部门", "2027-03-01"),
+            "api last event": ("退回原部门", "2027-03-01", False),
         }
         assert _admin_state(client, clerk) == {
             "change page notice": False,

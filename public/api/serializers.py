@@ -56,7 +56,8 @@ class TransferSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Transfer
-        fields = ["sequence", "kind", "from_status", "to_status", "effective_on", "document", "note"]
+        # `pending`: recorded, but its date has not come; the item's status is still `from_status`.
+        fields = ["sequence", "kind", "from_status", "to_status", "effective_on", "pending", "document", "note"]
 
     def get_document(self, transfer) -> dict | None:
         if transfer.document is None:
