@@ -198,6 +198,8 @@ EXPORT_ONLINE_MAX_ROWS = envint("EXPORT_ONLINE_MAX_ROWS", "10000")
 ADMIN_FLAT_MAX_ROWS = envint("ADMIN_FLAT_MAX_ROWS", "1000")
 # Where the files of published editions are kept once written.
 DOWNLOADS_DIR = Path(os.getenv("DOWNLOADS_DIR", str(BASE_DIR / "var" / "downloads")))
+# The licence of the published editions' files, as its IRI in the open data (DCAT dct:license).
+OPEN_DATA_LICENSE = os.getenv("OPEN_DATA_LICENSE", "https://creativecommons.org/licenses/by/4.0/")
 # Where a workbook uploaded in the admin waits between its preview and its confirmation (a day at most).
 IMPORT_UPLOADS_DIR = Path(os.getenv("IMPORT_UPLOADS_DIR", str(BASE_DIR / "var" / "uploads")))
 # An uploaded workbook of more rows than this is previewed and imported by a background job, never in the request.

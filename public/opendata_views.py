@@ -1,15 +1,16 @@
-"""JSON-LD endpoints: DCAT for published editions, CPSV-AP for items."""
+"""JSON-LD endpoints: DCAT for published editions and their catalogue, CPSV-AP for items, SKOS for code lists."""
 
 import json
 
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from approvals.models import Department
 from catalog.models import Edition
-from public import selectors
-from public.opendata import edition_dcat, item_jsonld
+from public import selectors, vocabularies
+from public.opendata import item_jsonld
+from public.opendata_dcat import catalog_document, edition_document
 
 JSONLD = "application/ld+json; charset=utf-8"
 
@@ -18,13 +19,26 @@ def _jsonld(data: dict) -> HttpResponse:
     return HttpResponse(json.dumps(data, ensure_ascii=False, indent=1), content_type=JSONLD)
 
 
+def _bureaus(lookup: str) -> Prefetch:
+    return Prefetch(lookup, queryset=Department.objects.filter(is_bureau=True))
+
+
+def catalog(request):
+    return _jsonld(catalog_document(request.build_absolute_uri))
+
+
 def edition_dataset(request, slug: str):
-    edition = get_object_or_404(Edition.objects.published().select_related("jurisdiction", "document"), slug=slug)
-    base = edition.get_absolute_url()
-    return _jsonld(edition_dcat(edition, request.build_absolute_uri, lambda fmt: f"{base}download.{fmt}"))
+    editions = Edition.objects.published().select_related("jurisdiction", "document")
+    edition = get_object_or_404(editions.prefetch_related(_bureaus("jurisdiction__departments")), slug=slug)
+    return _jsonld(edition_document(edition, request.build_absolute_uri))
 
 
 def item_service(request, code: str):
-    bureau = Prefetch("jurisdiction__departments", queryset=Department.objects.filter(is_bureau=True))
-    item = get_object_or_404(selectors.item_pages().prefetch_related(bureau), code=code)
+    item = get_object_or_404(selectors.item_pages().prefetch_related(_bureaus("jurisdiction__departments")), code=code)
     return _jsonld(item_jsonld(item, request.build_absolute_uri))
+
+
+def concept_scheme(request, slug: str):
+    if slug not in vocabularies.SCHEMES:
+        raise Http404
+    return _jsonld(vocabularies.scheme_jsonld(slug, request.build_absolute_uri))
