@@ -7,6 +7,8 @@ A background job rebuilds its form from the values it was started with (Job.para
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib.admin import helpers
@@ -22,6 +24,17 @@ from catalog.import_upload import stored
 
 # Long titles in the admin's wide text box (admin/css/forms.css), as its change forms show them.
 WIDE = {"class": "vTextField"}
+ITEM_CODE = re.compile(r"[\w-]{1,40}")
+
+
+class ItemCodesField(forms.MultipleChoiceField):
+    """Item codes the clerk ticked. Which ones may be ticked only the import's plan knows: it refuses the others."""
+
+    widget = forms.CheckboxSelectMultiple
+    default_error_messages = {"invalid_choice": gettext_lazy("“%(value)s”不是事项编码。")}
+
+    def valid_value(self, value: str) -> bool:
+        return bool(ITEM_CODE.fullmatch(value))
 
 
 class BasisDocumentForm(forms.Form):
@@ -101,9 +114,14 @@ class BasisDocumentForm(forms.Form):
         document.save()
         return document
 
-    def values(self) -> dict[str, str]:
+    def values(self) -> dict[str, str | list[str]]:
         """The submitted values of the form's own fields, as a background job keeps them to validate again."""
-        return {name: self.data[name] for name in self.fields if name in self.data and name != "file"}
+        return {
+            # A field of several values (the renames ticked) keeps them all, where self.data[name] gives the last.
+            name: self.data.getlist(name) if isinstance(field, forms.MultipleChoiceField) else self.data[name]
+            for name, field in self.fields.items()
+            if name in self.data and name != "file"
+        }
 
 
 class ImportForm(BasisDocumentForm):
@@ -128,6 +146,8 @@ class ImportForm(BasisDocumentForm):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("重新划转和退回事件的生效日期，也是草稿的发布日期。"),
     )
+    # Ticked in the preview's list of probable renames, which is where the page shows them (not in `layout`).
+    renames = ItemCodesField(label=gettext_lazy("确认的改名"), required=False)
     field_order = ["file", "token", "slug", "title", "jurisdiction", "effective_on", "document"]
     layout = (
         (gettext_lazy("工作簿与新版本"), ("file", "slug", "title", "jurisdiction", "effective_on")),

@@ -64,6 +64,7 @@ def preview(form: ImportForm, progress: Say | None = None) -> dict:
                     slug=data["slug"],
                     title=data["title"] or None,
                     document_id=document.pk if document else None,
+                    renames=frozenset(data["renames"]),
                 )
             finally:
                 transaction.set_rollback(True)
@@ -74,7 +75,12 @@ def preview(form: ImportForm, progress: Say | None = None) -> dict:
     if not plan.previewable:
         return {"problems": list(plan.problems[:MAX_PROBLEMS])}
     report = plan_report(plan, dry_run=True)
-    return {"summary": report.lines()[0], "lists": _lists(plan), "problems": report.problems}
+    return {
+        "summary": report.lines()[0],
+        "lists": _lists(plan),
+        "renames": _offers(plan),
+        "problems": report.problems,
+    }
 
 
 def confirm(form: ImportForm, progress: Say | None = None) -> tuple[Edition | None, ImportReport | list[Problem]]:
@@ -92,6 +98,7 @@ def confirm(form: ImportForm, progress: Say | None = None) -> tuple[Edition | No
                 effective_on=data["effective_on"],
                 user=form.user,
                 progress=progress,
+                renames=frozenset(data["renames"]),
             )
     except ImportRefused as refused:
         return None, refused.problems
@@ -160,10 +167,20 @@ def _lists(plan: Plan) -> list[tuple[str, list[tuple[str, str, str, str]]]]:
         (_("新增事项"), [("", new.label, "", _("新增")) for new in plan.added]),
         (_("退回原部门"), [(listed.code, listed.label, "", _("退回")) for listed in plan.returned]),
         (_("重新划转"), [(listed.code, listed.label, "", _("重新划转")) for listed in plan.brought_back]),
+        (_("改名"), rows(plan.renamed, lambda c: c.name)),
         (_("事项类型变更"), rows(plan.retyped, lambda c: tuple(types.get(v, v) for v in c.item_type))),
         (_("划转部门变更"), rows(plan.moved, lambda c: (c.departments.old, c.departments.new))),
         (_("基本目录标记变更"), rows(plan.base_changed, lambda c: tuple(yes_no[v] for v in c.in_base_catalogue))),
         (_("备注变更"), rows(plan.remarks_changed, lambda c: c.remarks)),
+    ]
+
+
+def _offers(plan: Plan) -> list[list[str | bool]]:
+    """The probable renames to tick: [编码, 原名称, 新名称, 部门, 事项类型, confirmed], as Job.details keeps them."""
+    types = dict(ApprovalItem._meta.get_field("item_type").choices)
+    return [
+        [offer.item.code, offer.old_name, offer.name, offer.departments, str(types[offer.item_type]), offer.confirmed]
+        for offer in plan.probable_renames
     ]
 
 

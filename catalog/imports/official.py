@@ -47,11 +47,13 @@ def import_official(
     user: AbstractBaseUser | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    renames: frozenset[str] = frozenset(),
 ) -> ImportReport:
     """Check the file against the register and, unless `dry_run`, apply it; raises ImportRefused.
 
     A dry run reports the adjustment together with the problems that would refuse it, as long as
-    every row was understood; a problem in a row refuses the dry run too.
+    every row was understood; a problem in a row refuses the dry run too. `renames` are the codes
+    of the probable renames the clerk confirmed.
     """
     say = progress or (lambda message: None)
     path = Path(path)
@@ -64,7 +66,12 @@ def import_official(
     def plan() -> Plan:
         _check_access(user, jurisdiction, document)
         made = make_plan(
-            parsed, read_snapshot(jurisdiction, slug=slug), slug=slug, title=title, document_id=_pk(document)
+            parsed,
+            read_snapshot(jurisdiction, slug=slug),
+            slug=slug,
+            title=title,
+            document_id=_pk(document),
+            renames=renames,
         )
         if made.problems and not (dry_run and made.previewable):
             raise ImportRefused(list(made.problems[:MAX_PROBLEMS]))

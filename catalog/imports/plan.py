@@ -56,6 +56,7 @@ class Change:
     item_id: int
     code: str
     label: str
+    name: tuple[str, str] | None = None  # only by a rename the clerk confirmed
     item_type: tuple[str, str] | None = None
     in_base_catalogue: tuple[bool, bool] | None = None
     remarks: tuple[str, str] | None = None
@@ -63,12 +64,35 @@ class Change:
 
     def fields(self) -> dict[str, tuple]:
         """The changed fields of the item, (old, new), in the order the report names them."""
-        pairs = {"item_type": self.item_type, "in_base_catalogue": self.in_base_catalogue, "remarks": self.remarks}
+        pairs = {
+            "name": self.name,
+            "item_type": self.item_type,
+            "in_base_catalogue": self.in_base_catalogue,
+            "remarks": self.remarks,
+        }
         return {name: pair for name, pair in pairs.items() if pair is not None}
 
     def values(self) -> dict[str, str | bool]:
         """The new values of the changed fields, for items_update_bulk."""
         return {name: new for name, (_old, new) in self.fields().items()}
+
+
+@dataclass(frozen=True)
+class ProbableRename:
+    """A main item at the bureau the file no longer lists, and the new row of section (一) that is probably it.
+
+    Unconfirmed, the item is missing (a problem) and the row a new item; confirmed (`make_plan(renames=…)`),
+    the row is the item under its new name.
+    """
+
+    item: Listed  # labelled with its old name and the file's departments
+    old_name: str
+    name: str  # the new name, as the file gives it
+    item_type: str
+    departments: str  # as the file prints them
+    sheet: str
+    row: int
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,11 +142,16 @@ class Plan:
     returns: tuple[Target, ...] = ()  # returned under the plan's document, main items with their sub-items
     draft: Draft | None = None
     problems: tuple[Problem, ...] = ()
+    probable_renames: tuple[ProbableRename, ...] = ()  # offered, confirmed or not; the confirmed are in `changed`
 
     @property
     def previewable(self) -> bool:
         """Every row was understood: the lists are the whole adjustment, whatever else is wrong."""
         return not any(problem.row is not None for problem in self.problems)
+
+    @property
+    def renamed(self) -> tuple[Change, ...]:
+        return tuple(change for change in self.changed if change.name is not None)
 
     @property
     def retyped(self) -> tuple[Change, ...]:

@@ -4,8 +4,10 @@ Section (一) lists what is at the bureau, section (二) what went back to the
 departments. Items are matched by name and departments (aliases count); new ones
 are created; returned ones that reappear in section (一) come back; section (二)
 items at the bureau are returned. An item at the bureau that the file does not
-list is an error: nothing leaves the register silently. `make_plan` makes no
-query: everything it knows of the register is in the snapshot.
+list is an error: nothing leaves the register silently. When a new row of section
+(一) is probably that item renamed (renames.py), the pair is offered; a pair the clerk
+confirms (`renames`, by code) matches the row to the item, whose name changes.
+`make_plan` makes no query: everything it knows of the register is in the snapshot.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from approvals.models import Transfer
 from approvals.services import item_type_from_label
 from approvals.vocabulary import ACCEPTED, IN_BASE, PROVINCE_SOURCE, ItemStatus
 from catalog.imports.plan import Change, DepartmentChange, Draft, DraftRow, Intake, Listed, NewItem, Plan, Target
+from catalog.imports.renames import Candidate, ProbableRename, missing_note, offer_renames
 from catalog.imports.snapshot import KnownItem, Snapshot
 from catalog.imports.workbook import ParsedRow, ParsedWorkbook, Problem
 from catalog.models import Edition
@@ -54,14 +57,23 @@ def make_plan(
     slug: str,
     title: str | None = None,
     document_id: int | None = None,
+    renames: frozenset[str] = frozenset(),
 ) -> Plan:
-    """What importing `parsed` into the snapshot's register does, with every problem found; no query."""
-    return _Planner(parsed, snapshot, slug, document_id).plan(title or parsed.title)
+    """What importing `parsed` into the snapshot's register does, with every problem found; no query.
+
+    `renames` are the codes of the probable renames the clerk confirmed.
+    """
+    return _Planner(parsed, snapshot, slug, document_id, renames).plan(title or parsed.title)
 
 
 class _Planner:
-    def __init__(self, parsed: ParsedWorkbook, snapshot: Snapshot, slug: str, document_id: int | None):
+    def __init__(
+        self, parsed: ParsedWorkbook, snapshot: Snapshot, slug: str, document_id: int | None, renames: frozenset[str]
+    ):
         self.parsed, self.snapshot, self.slug, self.document_id = parsed, snapshot, slug, document_id
+        self.renames = renames
+        self.offers: dict[int, ProbableRename] = {}  # missing item id → the rename offered for it
+        self.renamed: dict[int, str] = {}  # item id → its new name, for the confirmed renames
         self.departments = snapshot.departments
         self.short = {department.pk: department.short_name for department in snapshot.departments.values()}
         self.groups = _groups(parsed)
@@ -148,26 +160,11 @@ class _Planner:
             by_name[item.name].append(item)
         seen: dict[int, ParsedRow] = {}
         for group in self.groups:
-            row = group.first
-            departments = self._department_ids(row)
-            item = by_key.get((row.main_name, departments))
-            if item is None and len(by_name.get(row.main_name, [])) == 1:
-                # The one item of that name, listed under other departments: they moved.
-                item = by_name[row.main_name][0]
-                self.moves[item.pk] = departments
-            if item is not None:
-                if item.pk in seen:
-                    self._problem(row, 1, _("与第 %(other)d 行是同一事项，重复列出。") % {"other": seen[item.pk].row})
-                    continue
-                seen[item.pk] = row
-                if item.status in (ItemStatus.CANCELLED, ItemStatus.DEVOLVED):
-                    self._problem(
-                        row,
-                        1,
-                        _("事项“%(code)s”%(status)s，不能再列入目录。")
-                        % {"code": item.code, "status": ItemStatus(item.status).label},
-                    )
-            group.item = item
+            group.item = self._find(group.first, by_key, by_name, seen)
+        # Renames are matched before sub-items: a renamed main item's sub-items match by name as usual.
+        self._offer_renames(items)
+        for group in self.groups:
+            item = group.item
             if group.has_subs:
                 for sub_row in group.rows:
                     group.subs[sub_row.sub_name] = subs.get((item.pk, sub_row.sub_name)) if item else None
@@ -179,6 +176,43 @@ class _Planner:
         ):
             self._whole(_("本次调整包含退回原部门的事项，需要依据文件（导入页面选择或登记；命令行用 --document）。"))
 
+    def _find(self, row: ParsedRow, by_key: dict, by_name: dict, seen: dict[int, ParsedRow]) -> KnownItem | None:
+        departments = self._department_ids(row)
+        item = by_key.get((row.main_name, departments))
+        if item is None and len(by_name.get(row.main_name, [])) == 1:
+            # The one item of that name, listed under other departments: they moved.
+            item = by_name[row.main_name][0]
+            self.moves[item.pk] = departments
+        if item is None:
+            return None
+        if item.pk in seen:
+            self._problem(row, 1, _("与第 %(other)d 行是同一事项，重复列出。") % {"other": seen[item.pk].row})
+            return None
+        seen[item.pk] = row
+        if item.status in (ItemStatus.CANCELLED, ItemStatus.DEVOLVED):
+            self._problem(
+                row,
+                1,
+                _("事项“%(code)s”%(status)s，不能再列入目录。")
+                % {"code": item.code, "status": ItemStatus(item.status).label},
+            )
+        return item
+
+    def _offer_renames(self, items: tuple[KnownItem, ...]) -> None:
+        matched = {group.item.pk for group in self.groups if group.item}
+        missing = [i for i in items if i.parent_id is None and i.status == ItemStatus.BUREAU and i.pk not in matched]
+        new = [group for group in self.groups if group.section == 1 and group.item is None]
+        rows = [g.first for g in new]
+        candidates = [Candidate(r.main_name, self._department_ids(r), item_type_from_label(r.item_type)) for r in rows]
+        for offer, item, index in offer_renames(missing, candidates, rows, self.renames):
+            self.offers[item.pk] = offer
+            if offer.confirmed:
+                new[index].item, self.renamed[item.pk] = item, offer.name
+                if candidates[index].department_ids != item.department_ids:
+                    self.moves[item.pk] = candidates[index].department_ids  # the same ones, in the file's order
+        for code in sorted(self.renames - {offer.item.code for offer in self.offers.values()}):
+            self._whole(_("确认改名的事项“%(code)s”在本文件中没有可能的改名，请重新预览。") % {"code": code})
+
     def _check_missing(self, items: tuple[KnownItem, ...]) -> None:
         groups = self.groups
         listed = {g.item.pk for g in groups if g.item} | {s.pk for g in groups for s in g.subs.values() if s}
@@ -186,7 +220,7 @@ class _Planner:
         listed |= {c.pk for g in groups if g.section == 2 and g.item for c in self.children[g.item.pk]}
         missing = [item for item in items if item.status == ItemStatus.BUREAU and item.pk not in listed]
         if missing:
-            names = "、".join(f"{item.code} {item.name}" for item in missing[:50])
+            names = "、".join(f"{i.code} {i.name}{missing_note(self.offers.get(i.pk))}" for i in missing[:50])
             more = _("等 %(n)d 项") % {"n": len(missing)} if len(missing) > 50 else ""
             self._whole(
                 _(
@@ -197,6 +231,8 @@ class _Planner:
             )
 
     def _compare(self, item: KnownItem, group: _Group) -> None:
+        if item.pk in self.renamed:
+            self.changes[item.pk] = {"name": (item.name, self.renamed[item.pk])}
         if not group.has_subs:
             self._compare_one(item, group.first)
             return
@@ -218,7 +254,7 @@ class _Planner:
             values["remarks"] = row.remarks  # in section (二) the remark 退回 is the status, not a remark
         changed = {name: (getattr(item, name), value) for name, value in values.items() if getattr(item, name) != value}
         if changed:
-            self.changes[item.pk] = changed
+            self.changes[item.pk] = {**self.changes.get(item.pk, {}), **changed}
 
     def _change(self, item: KnownItem, label: str) -> Change | None:
         fields, moved = self.changes.get(item.pk, {}), self.moves.get(item.pk)
@@ -294,6 +330,7 @@ class _Planner:
             unchanged=unchanged,
             intakes=tuple(Intake(*key, items=tuple(items)) for key, items in intakes.items()),
             returns=tuple(returns),
+            probable_renames=tuple(self.offers.values()),
             draft=Draft(
                 title=title,
                 headings=(self.parsed.headings.get(1, ""), self.parsed.headings.get(2, "")),

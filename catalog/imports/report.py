@@ -21,6 +21,8 @@ class ImportReport:
     returned: list[str] = field(default_factory=list)
     brought_back: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    renamed: list[str] = field(default_factory=list)  # also in `changed`, as every change of a field is
+    offered: list[str] = field(default_factory=list)  # probable renames not confirmed
     unchanged: int = 0
     dry_run: bool = False
     # Only a dry run reports problems: a real run with problems is refused (ImportRefused).
@@ -47,6 +49,8 @@ class ImportReport:
             (_("退回"), self.returned),
             (_("重新划转"), self.brought_back),
             (_("变更"), self.changed),
+            (_("改名"), self.renamed),
+            (_("可能改名（未确认）"), self.offered),
         ):
             out.extend(f"  {label}：{name}" for name in names[:LISTED])
             if len(names) > LISTED:
@@ -65,6 +69,13 @@ def plan_report(plan: Plan, dry_run: bool = False) -> ImportReport:
         returned=[f"{listed.code} {listed.label}" for listed in plan.returned],
         brought_back=[f"{listed.code} {listed.label}" for listed in plan.brought_back],
         changed=[f"{c.code} {c.label}：{changed_fields(c)}" for c in plan.changed if c.item_id not in said],
+        renamed=[f"{c.code} {c.name[0]}→{c.name[1]}" for c in plan.renamed],
+        offered=[
+            _("%(code)s %(label)s→%(name)s（工作表“%(sheet)s”第 %(row)d 行）")
+            % {"code": o.item.code, "label": o.item.label, "name": o.name, "sheet": o.sheet, "row": o.row}
+            for o in plan.probable_renames
+            if not o.confirmed
+        ],
         unchanged=plan.unchanged,
         dry_run=dry_run,
         problems=list(plan.problems[:MAX_PROBLEMS]),

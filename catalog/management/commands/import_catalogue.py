@@ -13,6 +13,8 @@ class Command(BaseCommand):
         "划入审批服务管理局的事件（新事项、重新划转）"
         "以“划转情况”一栏对应的政策文件为依据（“承接”登记为承接省政府下放）：新事项的生效日期为该文件的发文日期，"
         "重新划转的为 --date；第二部分的退回以 --document 指定的文件为依据、以 --date 为生效日期。"
+        "文件不再列出的事项与第一部分同部门、同类型、名称相近的新事项配成“可能改名”列出，"
+        "用 --rename 事项编码 确认（可重复），确认后该行即为原事项改名，不确认则仍按缺失事项和新事项处理。"
         "在管理后台也可以上传导入：目录版本 → 导入官方版式工作簿（先预览，再确认）。"
     )
 
@@ -24,8 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--document", default=None, help="依据文件文号（须已登记），退回事件以此为依据")
         parser.add_argument("--date", default=None, help="调整的生效日期 YYYY-MM-DD，默认今天")
         parser.add_argument("--dry-run", action="store_true", help="只检查并列出调整，不写入")
+        parser.add_argument(
+            "--rename",
+            action="append",
+            default=[],
+            metavar="CODE",
+            help="确认试运行列出的可能改名（原事项编码），可重复",
+        )
 
-    def handle(self, *args, file, edition, title, jurisdiction, document, date, dry_run, **options):
+    def handle(self, *args, file, edition, title, jurisdiction, document, date, dry_run, rename, **options):
         place = jurisdiction_argument(jurisdiction)
         basis = document_argument(document)
         on = date_argument(date)
@@ -38,6 +47,7 @@ class Command(BaseCommand):
                 document=basis,
                 effective_on=on,
                 dry_run=dry_run,
+                renames=frozenset(rename),
                 progress=lambda message: self.stderr.write(message),
             )
         except ImportRefused as refused:
