@@ -60,6 +60,27 @@ class QuickDateInput(forms.DateInput):
         )
 
 
+def _by_value(data, choices: dict[str, list[tuple[str, str]]]):
+    """`data` with each parameter of `choices` given by its label (首次划转, 市交通局) turned to its value.
+
+    The API returns labels, and a filter takes back what the API returns. The choices are the ones the
+    filterset has loaded already: no query more.
+    """
+    changed = {}
+    for name, pairs in choices.items():
+        value = data.get(name)
+        if value and value not in {code for code, _label in pairs}:
+            code = next((code for code, label in pairs if label == value), None)
+            if code is not None:
+                changed[name] = code
+    if not changed:
+        return data
+    data = data.copy()
+    for name, code in changed.items():
+        data[name] = code
+    return data
+
+
 class ItemFilter(django_filters.FilterSet):
     """The one filterset of the public list, its downloads and the API's item list.
 
@@ -111,7 +132,7 @@ class ItemFilter(django_filters.FilterSet):
         label=_("基本目录"),
         empty_label=_("全部"),
         choices=list(zip(("yes", "no"), BASE_TEXTS, strict=True)),
-        help_text=_("是否列入山西省划转基本目录（晋政发〔2021〕47号）。"),
+        help_text=_("是否列入晋政发〔2021〕47号公布的划转基本目录。"),
     )
     on = django_filters.DateFilter(
         method="filter_on",
@@ -125,13 +146,24 @@ class ItemFilter(django_filters.FilterSet):
         model = ApprovalItem
         fields = ["q", "section", "department", "item_type", "batch", "base", "on"]
 
-    def __init__(self, data=None, queryset=None, *, jurisdiction: Jurisdiction | None = None, **kwargs):
+    def __init__(
+        self,
+        data=None,
+        queryset=None,
+        *,
+        jurisdiction: Jurisdiction | None = None,
+        departments: list[tuple[str, str]] | None = None,
+        **kwargs,
+    ):
+        """`departments`: the department filter's (slug, label) choices, by default the jurisdiction's."""
         if queryset is None:
             queryset = register_items(jurisdiction)
-        super().__init__({} if data is None else data, queryset, **kwargs)
-        self.jurisdiction = jurisdiction
         choices = filter_choices(jurisdiction)
-        self.filters["department"].extra["choices"] = choices["departments"]
+        departments = choices["departments"] if departments is None else departments
+        data = _by_value({} if data is None else data, {"department": departments, "batch": choices["batches"]})
+        super().__init__(data, queryset, **kwargs)
+        self.jurisdiction = jurisdiction
+        self.filters["department"].extra["choices"] = departments
         self.filters["batch"].extra["choices"] = choices["batches"]
 
     def filter_queryset(self, queryset: QuerySet[ApprovalItem]) -> QuerySet[ApprovalItem]:
@@ -199,6 +231,17 @@ class ItemFilter(django_filters.FilterSet):
                 shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
             chips.append((name, str(field.label), str(shown)))
         return chips
+
+    def described(self) -> str:
+        """The filters in effect in words, for a download's title: 市交通局、“危险货物”, or "" when none."""
+        words = []
+        for name, label, shown in self.active():
+            if name == "q":
+                shown = f"“{shown}”"
+            elif name == "on":
+                shown = f"{label}{shown}"
+            words.append(shown)
+        return "、".join(words)
 
     def ignored(self) -> list[str]:
         """Labels of parameters whose value was not understood (they are ignored, not an error)."""

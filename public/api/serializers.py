@@ -82,7 +82,9 @@ class ItemDetailSerializer(serializers.ModelSerializer):
     batch = serializers.CharField(source="batch_text", help_text="划转情况")
     in_base_catalogue = serializers.BooleanField(help_text="是否属于基本目录")
     sub_items = serializers.SerializerMethodField()
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="所属主项编码")
+    parent = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="所属主项编码；主项为 null"
+    )
     history = TransferSerializer(source="transfers", many=True, read_only=True)
     jurisdiction = serializers.CharField(source="jurisdiction.name")
 

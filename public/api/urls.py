@@ -1,8 +1,8 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from public.api import views
+from public.api.schema import SchemaView
 
 app_name = "api"
 
@@ -13,6 +13,6 @@ router.register("editions", views.EditionViewSet, basename="edition")
 
 urlpatterns = [
     path("", views.root, name="root"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     *router.urls,
 ]

@@ -4,17 +4,18 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from approvals.models import ApprovalItem, Department
 from catalog.models import Edition, publication_order
 from public import selectors
-from public.api.pagination import CatalogPagination
+from public.api import parameters
+from public.api.pagination import CatalogPagination, CheckedPagination
+from public.api.schema import BAD_REQUEST, NOT_FOUND
 from public.api.serializers import DepartmentSerializer, EditionSerializer, ItemDetailSerializer, ItemSerializer
 from public.filters import ItemFilter
 from public.paging import catalogue_page
@@ -35,12 +36,18 @@ class ChineseNotFound:
             raise NotFound(self.not_found) from None
 
 
-JURISDICTION = OpenApiParameter("jurisdiction", str, description="辖区代码，默认 shuozhou（朔州市本级）")
+JURISDICTION = OpenApiParameter(
+    "jurisdiction", str, description="辖区代码，默认 shuozhou（朔州市本级）；all 为全部辖区。可选值见枚举。"
+)
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[JURISDICTION], summary="事项列表（与公开目录页相同的筛选、搜索和计数）"),
-    retrieve=extend_schema(summary="一个事项，含划转记录"),
+    list=extend_schema(
+        parameters=[JURISDICTION],
+        summary="事项列表（与公开目录页相同的筛选、搜索和计数）",
+        responses={200: ItemSerializer, 400: BAD_REQUEST},
+    ),
+    retrieve=extend_schema(summary="一个事项，含划转记录", responses={200: ItemDetailSerializer, 404: NOT_FOUND}),
 )
 class ItemViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
     """The list as the catalogue page lists it (public/paging.py); an item by its code with its history.
@@ -51,17 +58,19 @@ class ItemViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
 
     not_found = _("没有这个事项。")
     lookup_field = "code"
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = "[^/]+"  # any code reaches the view, which answers 404 in JSON
     filter_backends = [DjangoFilterBackend]
     filterset_class = ItemFilter
     pagination_class = CatalogPagination
 
     def list(self, request, *args, **kwargs):
-        jurisdiction, _ignored = selectors.jurisdiction_asked(request.query_params.get("jurisdiction", ""))
-        filterset = ItemFilter(request.query_params, jurisdiction=jurisdiction)
+        params = request.query_params
+        parameters.check_not_empty(params)
+        jurisdiction = parameters.jurisdiction_of(params)
+        filterset = ItemFilter(params, jurisdiction=jurisdiction, departments=parameters.department_choices())
         if not filterset.is_valid():
-            raise translate_validation(filterset.errors)  # 400, each parameter's problem in Chinese
-        number = request.query_params.get(self.paginator.page_query_param)
+            raise ValidationError(parameters.filter_errors(filterset))  # 400, each parameter's problem in Chinese
+        number = self.paginator.requested_page(request)
         page = catalogue_page(filterset, number, self.paginator.get_page_size(request))
         results = ItemSerializer(page.items, many=True, context=self.get_serializer_context()).data
         return self.paginator.respond(request, page, results)
@@ -69,7 +78,7 @@ class ItemViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular describing the API: no database
             return ApprovalItem.objects.none()
-        return selectors.item_pages()
+        return selectors.item_pages().annotate(number=selectors.edition_number())
 
     def filter_queryset(self, queryset):
         return queryset  # an item is found by its code alone; the list filters in list()
@@ -78,8 +87,14 @@ class ItemViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
         return ItemDetailSerializer if self.action == "retrieve" else ItemSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: DepartmentSerializer, 400: BAD_REQUEST}),
+    retrieve=extend_schema(responses={200: DepartmentSerializer, 404: NOT_FOUND}),
+)
 class DepartmentViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
     serializer_class = DepartmentSerializer
+    pagination_class = CheckedPagination
+    lookup_value_regex = "[^/]+"  # any code reaches the view, which answers 404 in JSON
     lookup_field = "slug"
 
     def get_queryset(self):
@@ -91,8 +106,14 @@ class DepartmentViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
         )
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: EditionSerializer, 400: BAD_REQUEST}),
+    retrieve=extend_schema(responses={200: EditionSerializer, 404: NOT_FOUND}),
+)
 class EditionViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
     serializer_class = EditionSerializer
+    pagination_class = CheckedPagination
+    lookup_value_regex = "[^/]+"  # any code reaches the view, which answers 404 in JSON
     lookup_field = "slug"
 
     def get_queryset(self):
