@@ -14,6 +14,8 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, Jurisdiction
+from spreadsheets.cells import clean_text
+from spreadsheets.heights import row_height, row_height_function, span_width
 
 MISSING = "missing"
 EXTRA = "extra"
@@ -25,6 +27,7 @@ CATEGORIES = {
     DIFFERENT: _("与对应市级事项不一致"),
     REVIEW: _("市级新版本后待核对"),
 }
+FONT_SIZE = 11  # xlsxwriter's default font, in points
 COLUMNS = ("类别", "市级事项编码", "市级事项名称", "本级事项编码", "本级事项名称", "差异")
 
 
@@ -125,20 +128,30 @@ def write_alignment_xlsx(report: Alignment, out) -> None:
     sheet = workbook.add_worksheet(str(_("对齐情况")))
     bold = workbook.add_format({"bold": True, "border": 1, "align": "center", "text_wrap": True})
     cell = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    line = workbook.add_format({"text_wrap": True, "valign": "top"})
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
-    for column, width in enumerate((22, 14, 40, 14, 40, 40)):
+    widths = (22, 14, 40, 14, 40, 40)
+    for column, width in enumerate(widths):
         sheet.set_column(column, column, width)
-    sheet.write_string(0, 0, f"{report.county.name}与{report.county.parent or ''}划转事项对齐情况")
+    # LibreOffice and WPS do not grow a row for wrapped text: each row gets the height its text needs.
+    full_width = (span_width(widths),)
+    height_of = row_height_function(widths, FONT_SIZE)
+    title = clean_text(f"{report.county.name}与{report.county.parent or ''}划转事项对齐情况")
     summary = "；".join(f"{CATEGORIES[c]} {n} 项" for c, n in report.counts().items())
-    sheet.write_string(1, 0, summary)
+    for row, text in enumerate((title, summary)):
+        sheet.set_row(row, row_height((text,), full_width, FONT_SIZE))
+        sheet.merge_range(row, 0, row, len(widths) - 1, text, line)
+    sheet.set_row(3, height_of(COLUMNS))
     for column, text in enumerate(COLUMNS):
         sheet.write_string(3, column, text, bold)
     sheet.repeat_rows(3)
     sheet.freeze_panes(4, 0)
     for row, gap in enumerate(report.gaps, start=4):
         values = (gap.category_label, gap.city_code, gap.city_name, gap.county_code, gap.county_name, gap.detail)
+        values = tuple(clean_text(str(value)) for value in values)
+        sheet.set_row(row, height_of(values))
         for column, value in enumerate(values):
             sheet.write_string(row, column, value, cell)
     workbook.close()

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ApprovalItem, Transfer
 from catalog.models import Edition, Entry
+from spreadsheets.cells import clean_text
+from spreadsheets.heights import row_height, row_height_function, span_width
 
 ADDED = "added"
 RETURNED = "returned"
@@ -30,6 +32,7 @@ RENAMED = "renamed"
 RETYPED = "retyped"
 MOVED = "moved"
 EDITED = "edited"
+TITLE_SIZE, BODY_SIZE = 14, 11  # the workbook's fonts, in points (11: xlsxwriter's default)
 
 CATEGORIES = {
     ADDED: _("新增划转或承接"),
@@ -225,23 +228,31 @@ def write_adjustment_xlsx(adjustment: Adjustment, out) -> None:
 
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False})
     sheet = workbook.add_worksheet(str(_("调整对照表")))
-    title = workbook.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+    title = workbook.add_format(
+        {"bold": True, "font_size": TITLE_SIZE, "align": "center", "valign": "vcenter", "text_wrap": True}
+    )
     head = workbook.add_format({"bold": True, "align": "center", "valign": "vcenter", "border": 1, "text_wrap": True})
     cell = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top"})
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
-    for column, width in enumerate((16, 14, 44, 20, 22, 22, 26)):
+    widths = (16, 14, 44, 20, 22, 22, 26)
+    for column, width in enumerate(widths):
         sheet.set_column(column, column, width)
+    # LibreOffice and WPS do not grow a row for wrapped text: each row gets the height its text needs.
+    full_width = (span_width(widths),)
+    height_of = row_height_function(widths, BODY_SIZE)
     row = 0
-    sheet.merge_range(
-        row, 0, row, len(ADJUSTMENT_COLUMNS) - 1, f"{adjustment.old.title} → {adjustment.new.title}", title
-    )
+    heading = clean_text(f"{adjustment.old.title} → {adjustment.new.title}")
+    sheet.set_row(row, row_height((heading,), full_width, TITLE_SIZE))
+    sheet.merge_range(row, 0, row, len(ADJUSTMENT_COLUMNS) - 1, heading, title)
     row += 1
     counts = adjustment.counts()
     summary = "；".join(f"{CATEGORIES[c]} {n} 项" for c, n in counts.items()) or str(_("两个版本之间没有调整。"))
+    sheet.set_row(row, row_height((summary,), full_width, BODY_SIZE))
     sheet.merge_range(row, 0, row, len(ADJUSTMENT_COLUMNS) - 1, summary, cell)
     row += 2
+    sheet.set_row(row, height_of(ADJUSTMENT_COLUMNS))
     for column, text in enumerate(ADJUSTMENT_COLUMNS):
         sheet.write_string(row, column, text, head)
     sheet.repeat_rows(row)
@@ -257,6 +268,8 @@ def write_adjustment_xlsx(adjustment: Adjustment, out) -> None:
             change.after,
             change.basis,
         )
+        values = tuple(clean_text(str(value)) for value in values)
+        sheet.set_row(row, height_of(values))
         for column, value in enumerate(values):
             sheet.write_string(row, column, value, cell)
     workbook.close()

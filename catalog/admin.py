@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,10 +27,12 @@ from approvals import access
 from approvals.admin_scope import ReadOnlyAdmin, ScopedAdmin, related_choices
 from approvals.models import Jurisdiction, PolicyDocument
 from catalog import admin_import, admin_jobs, downloads, exports, jobs, publishing
+from catalog.adjustment_notice import notice_title, write_notice_xlsx
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.models import Edition, Entry, Job
 from catalog.rows import CELL_FIELDS
 from catalog.tables import Section, edition_table, mark_first_rows
+from spreadsheets.names import download_name
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -251,12 +254,13 @@ class EditionAdmin(ScopedAdmin):
         adjustment = None
         if form.is_valid():
             adjustment = editions_diff(form.cleaned_data["old"], form.cleaned_data["new"])
-            if request.GET.get("format") == "xlsx":
+            writer = {"xlsx": write_adjustment_xlsx, "notice": write_notice_xlsx}.get(request.GET.get("format"))
+            if writer is not None:
                 buffer = io.BytesIO()
-                write_adjustment_xlsx(adjustment, buffer)
+                writer(adjustment, buffer)
                 response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-                filename = f"adjustment-{adjustment.old.slug}-{adjustment.new.slug}.xlsx"
-                response["Content-Disposition"] = f'attachment; filename="{filename}"'
+                title = notice_title(adjustment) + ("" if writer is write_notice_xlsx else _("（明细）"))
+                response["Content-Disposition"] = content_disposition_header(True, download_name(title, "xlsx"))
                 return response
         context = self._context(request, _("两个版本之间的调整对照表"), form=form, adjustment=adjustment)
         return TemplateResponse(request, "admin/catalog/edition/diff.html", context)

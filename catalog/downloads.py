@@ -1,7 +1,7 @@
 """Files of published editions: written once, then served from disk.
 
 A published edition never changes (migration catalog 0004 freezes it in the database), so
-its xlsx, csv and json are written once and kept under DOWNLOADS_DIR. A small edition's file
+its xlsx, docx, csv and json are written once and kept under DOWNLOADS_DIR. A small edition's file
 is written by its first download (the 2022 catalogue: well under a second). A large one would
 hold the request for seconds (100,000 rows: 7 s), so the page says the file is being prepared
 and `manage.py prepare_downloads` writes it, with progress; run it after publishing (a timer
@@ -23,7 +23,9 @@ from catalog.models import Edition
 from catalog.tables import Row, Table, edition_table
 
 # Part of every file name: raise it when a writer's output changes, and files are written anew.
-LAYOUT = 1
+LAYOUT = 2
+# Every format a published edition is offered in, in the order the pages list them and jobs write them.
+FORMATS = ("xlsx", "docx", "csv", "json")
 PROGRESS_EVERY = 10_000
 
 

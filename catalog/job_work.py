@@ -20,7 +20,6 @@ from catalog.forms import BasisDocumentForm, CountyDeriveForm, ImportForm
 from catalog.jobs import JobRefused, Outcome, Reporter
 from catalog.models import Edition, Job
 
-FORMATS = ("xlsx", "csv", "json")
 # The messages import_official says, in order (rows read so far are told in between), and the preview's.
 IMPORT_STEPS = 7
 PREVIEW_STEPS = 2
@@ -52,12 +51,12 @@ def import_confirm(job: Job, report: Reporter) -> Outcome:
 
 
 def prepare_downloads(job: Job, report: Reporter) -> Outcome:
-    """The xlsx, csv and json of a published edition not written yet; each renamed into place when whole."""
+    """The xlsx, docx, csv and json of a published edition not written yet; each renamed into place when whole."""
     edition = Edition.objects.published().filter(pk=job.params.get("edition")).first()
     if edition is None:
         raise JobRefused(_("该目录版本不存在或尚未发布。"))
     rows = edition.entries.count()
-    missing = [fmt for fmt in FORMATS if downloads.prepared(edition, fmt) is None]
+    missing = [fmt for fmt in downloads.FORMATS if downloads.prepared(edition, fmt) is None]
     report(done=0, total=rows * len(missing))
     for index, fmt in enumerate(missing):
         phase = _("正在生成 %(format)s 文件（共 %(rows)d 行）……") % {"format": fmt, "rows": rows}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -210,3 +211,41 @@ def editions_listing(item: ApprovalItem) -> list[tuple[Edition, Iterable[Entry]]
     for entry in rows:
         grouped.setdefault(entry.edition_id, (entry.edition, []))[1].append(entry)
     return list(grouped.values())
+
+
+@dataclass
+class PrintedItem:
+    """A main item's rows of a published edition, as the table prints them: 序号 and name merged down."""
+
+    number: int
+    main_name: str
+    main_code: str
+    rows: list[Entry]
+
+
+def edition_page(edition: Edition, page_number, per_page: int):
+    """A page of an edition's table, by main item (a main item's rows never straddle two pages).
+
+    Returns the page (of (section, 序号) pairs) and, for each section on it, its number and its
+    items (`PrintedItem`). Three queries whatever the page: the count, the page's pairs, its rows.
+    """
+    pairs = edition.entries.order_by("section", "number").values_list("section", "number").distinct()
+    page = Paginator(pairs, per_page).get_page(page_number)
+    page.object_list = list(page.object_list)
+    if not page.object_list:
+        return page, []
+    (first_section, first_number), (last_section, last_number) = page.object_list[0], page.object_list[-1]
+    if first_section == last_section:
+        bounds = Q(section=first_section, number__gte=first_number, number__lte=last_number)
+    else:
+        bounds = Q(section=first_section, number__gte=first_number) | Q(section=last_section, number__lte=last_number)
+    entries = edition.entries.filter(bounds).select_related("item__parent").order_by("section", "row")
+    sections: dict[int, list[PrintedItem]] = {}
+    for entry in entries:
+        items = sections.setdefault(entry.section, [])
+        if items and items[-1].number == entry.number:
+            items[-1].rows.append(entry)
+            continue
+        main = entry.item.parent or entry.item
+        items.append(PrintedItem(entry.number, entry.main_name, main.code, [entry]))
+    return page, list(sections.items())

@@ -13,7 +13,9 @@ urlpatterns = [
     path("editions/", views.edition_list, name="editions"),
     path("editions/<slug:slug>/", views.edition_detail, name="edition"),
     re_path(
-        r"^editions/(?P<slug>[-\w]+)/download\.(?P<fmt>xlsx|csv|json)$", views.edition_download, name="edition_download"
+        r"^editions/(?P<slug>[-\w]+)/download\.(?P<fmt>xlsx|docx|csv|json)$",
+        views.edition_download,
+        name="edition_download",
     ),
     path("editions/<slug:slug>/adjustment/", views.edition_adjustment, name="edition_adjustment"),
     path("stats/", views.stats_page, name="stats"),

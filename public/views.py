@@ -6,11 +6,10 @@ import tempfile
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.formats import date_format
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.alignment import CATEGORIES as ALIGNMENT_CATEGORIES
@@ -18,7 +17,9 @@ from approvals.alignment import alignment_report
 from approvals.effective import upcoming_text
 from approvals.models import ApprovalItem, Department, ItemStatus, Jurisdiction
 from catalog import downloads
+from catalog.adjustment_notice import notice_title, write_notice_xlsx
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
+from catalog.exports import csv as csv_export
 from catalog.exports import formats
 from catalog.models import Edition
 from catalog.tables import Row, Section, Table, item_rows
@@ -26,9 +27,11 @@ from public import selectors, stats
 from public.filters import ItemFilter, options_html
 from public.listing import load_rows
 from public.paging import EXACT_UP_TO, catalogue_page
+from spreadsheets.names import download_name
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
+EDITION_PER_PAGE = 200  # main items
 
 
 def _jurisdiction(request: HttpRequest) -> tuple[Jurisdiction | None, bool]:
@@ -117,7 +120,7 @@ def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def edition_list(request: HttpRequest) -> HttpResponse:
     editions = selectors.editions_newest_first()
-    return render(request, "public/editions.html", {"editions": editions})
+    return render(request, "public/editions.html", {"editions": editions, "csv_label": csv_export.LABEL})
 
 
 def _published(slug: str) -> Edition:
@@ -126,9 +129,9 @@ def _published(slug: str) -> Edition:
 
 def edition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     edition = _published(slug)
-    entries = edition.entries.select_related("item").order_by("section", "row")
-    page = Paginator(entries, 200).get_page(request.GET.get("page"))
-    return render(request, "public/edition.html", {"edition": edition, "page": page})
+    page, sections = selectors.edition_page(edition, request.GET.get("page"), EDITION_PER_PAGE)
+    context = {"edition": edition, "page": page, "sections": sections, "csv_label": csv_export.LABEL}
+    return render(request, "public/edition.html", context)
 
 
 def edition_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
@@ -143,9 +146,8 @@ def edition_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         response["Retry-After"] = "600"
         return response
     content_type = formats()[fmt][1]
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=f"{edition.slug}.{fmt}", content_type=content_type
-    )
+    name = download_name(edition.title, fmt)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=content_type)
 
 
 def edition_adjustment(request: HttpRequest, slug: str) -> HttpResponse:
@@ -154,12 +156,10 @@ def edition_adjustment(request: HttpRequest, slug: str) -> HttpResponse:
     if previous is None:
         raise Http404(_("这是该辖区的第一个目录版本，没有可比较的上一版本。"))
     adjustment = editions_diff(previous, edition)
-    if request.GET.get("format") == "xlsx":
-        return _spooled(
-            lambda out: write_adjustment_xlsx(adjustment, out),
-            "xlsx",
-            f"adjustment-{previous.slug}-{edition.slug}.xlsx",
-        )
+    writer = {"xlsx": write_adjustment_xlsx, "notice": write_notice_xlsx}.get(request.GET.get("format", ""))
+    if writer is not None:
+        title = notice_title(adjustment) + ("" if writer is write_notice_xlsx else _("（明细）"))
+        return _spooled(lambda out: writer(adjustment, out), "xlsx", download_name(title, "xlsx"))
     return render(request, "public/adjustment.html", {"adjustment": adjustment})
 
 
@@ -197,12 +197,19 @@ def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
         return render(request, "public/export_too_large.html", context)
     place = jurisdiction.name if jurisdiction else _("全部辖区")
     items, on = filterset.qs, filterset.form.cleaned_data.get("on")
+    # The title and the file's name say which rows these are and on which day they were taken.
+    today, filters = timezone.localdate().isoformat(), filterset.described()
+    if filters:
+        title = _("%(place)s行政审批事项划转目录（筛选：%(filters)s，%(today)s）") % {
+            "place": place,
+            "filters": filters,
+            "today": today,
+        }
+    else:
+        title = _("%(place)s行政审批事项划转目录（%(today)s）") % {"place": place, "today": today}
     if on:
-        day = date_format(on, "Y年n月j日")
-        title = _("%(place)s行政审批事项划转目录（%(day)s，筛选结果）") % {"place": place, "day": day}
         at_bureau, returned = items, items.none()
     else:
-        title = _("%(place)s行政审批事项划转目录（筛选结果）") % {"place": place}
         at_bureau, returned = items.filter(status=ItemStatus.BUREAU), items.filter(status=ItemStatus.RETURNED)
     table = Table(
         title=title,
@@ -211,7 +218,7 @@ def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
             Section(2, _("（二）调整回原行业主管部门实施的行政审批事项"), _rows(returned, 2)),
         ],
     )
-    return _file(table, fmt, f"catalogue.{fmt}")
+    return _file(table, fmt, download_name(title, fmt))
 
 
 def _rows(items: QuerySet[ApprovalItem], section: int, *, in_turn: bool = False) -> Iterator[Row]:

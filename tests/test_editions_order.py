@@ -6,12 +6,16 @@ the city's new edition puts on the counties' copies.
 """
 
 import datetime
+import io
+from urllib.parse import quote
 
+import openpyxl
 import pytest
 from django.core.cache import cache
 
 from approvals import services
 from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument
+from catalog.adjustment_notice import notice_title
 from catalog.counties import county_derive
 from catalog.models import Edition
 from catalog.publishing import edition_compile, edition_publish
@@ -103,6 +107,10 @@ def test_the_adjustment_page_compares_an_edition_with_the_one_published_before_i
     earlier = client.get("/editions/2024a/adjustment/").context["adjustment"]
     assert (earlier.old.slug, [(c.category, c.code) for c in earlier.changes]) == ("2022", [("returned", "SZ-0001")])
     assert client.get("/editions/2022/adjustment/").status_code == 404
+    notice = client.get("/editions/2024b/adjustment/", {"format": "notice"})
+    assert notice["Content-Disposition"] == "attachment; filename*=utf-8''" + quote(f"{notice_title(adjustment)}.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(notice.streaming_content))).active
+    assert [sheet["A4"].value, sheet["B6"].value] == ["一、退回原部门 1 项", "道路危险货物运输从业资格认定"]
 
 
 def test_the_editions_page_lists_the_newest_first_each_with_its_previous(client, morning_and_noon):

@@ -79,7 +79,7 @@ def test_a_text_file_gets_the_bom_too():
 
 
 def test_the_formats_table_names_a_writer_and_a_content_type_for_each_format():
-    assert set(FORMATS) == {"xlsx", "csv", "json"}
+    assert set(FORMATS) == {"xlsx", "docx", "csv", "json"}
     assert FORMATS["csv"][1].startswith("text/csv") and FORMATS["json"][0] is write_json
 
 

@@ -1,18 +1,22 @@
 """The admin's flat exchange format: Chinese headers and labels, permissions, whole-file rollback, duplicate keys."""
 
+import datetime
 import io
 import zipfile
+from urllib.parse import quote
 
 import openpyxl
 import pytest
 import tablib
 from django.contrib.admin import AdminSite, ModelAdmin
 from django.urls import path, reverse
+from django.utils import timezone
 
 from approvals.admin.flat_io import FlatImportExportMixin, SafeCSV, SafeXLSX
 from approvals.models import ApprovalItem, Department, Jurisdiction
 from approvals.resources import DepartmentResource, ItemResource
 from config.urls import urlpatterns as site_urls
+from tests.test_row_heights import short_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -204,9 +208,21 @@ def test_a_bad_file_in_the_admin_changes_nothing_and_says_why(client, clerk):
 def test_the_template_has_the_import_columns(client, clerk):
     client.force_login(clerk)
     response = client.get(reverse("admin:approvals_approvalitem_import_template"))
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    assert [c.value for c in sheet[1]] == HEADERS
-    assert sheet.max_row == 1
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert [c.value for c in book.active[1]] == HEADERS
+    assert book.active.max_row == 1
+    assert short_rows(book) == []
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote("审批事项导入模板.xlsx")
+
+
+@on_test_site
+def test_a_flat_export_is_named_in_chinese_with_the_day(client, clerk, monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda: datetime.date(2026, 12, 2))
+    client.force_login(clerk)
+    url = reverse("admin:approvals_approvalitem_export")
+    for fmt, name in (("0", "审批事项-2026-12-02.xlsx"), ("1", "审批事项-2026-12-02.csv")):
+        response = client.post(url, {"format": fmt, "resource": "0", "itemresource_code": "on"})
+        assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote(name)
 
 
 def test_departments_export_and_import_with_chinese_headers(clerk):
@@ -221,10 +237,20 @@ def test_departments_export_and_import_with_chinese_headers(clerk):
 def test_flat_exports_keep_formula_text_inert_and_whole():
     ApprovalItem.objects.filter(code="SZ-0001").update(name='=HYPERLINK("x")', remarks="@SUM(1)")
     dataset = ItemResource().export(queryset=ApprovalItem.objects.filter(code="SZ-0001"))
-    sheet = openpyxl.load_workbook(io.BytesIO(SafeXLSX().export_data(dataset))).active
+    book = openpyxl.load_workbook(io.BytesIO(SafeXLSX().export_data(dataset)))
+    sheet = book.active
     assert (sheet["C2"].value, sheet["C2"].data_type) == ('=HYPERLINK("x")', "s")
+    assert short_rows(book) == []
     text = SafeCSV().export_data(dataset)
     assert '\'=HYPERLINK(""x"")' in text and "'@SUM(1)" in text
+
+
+def test_a_flat_export_gives_each_row_the_height_of_its_wrapped_text():
+    dataset = ItemResource().export(queryset=ApprovalItem.objects.order_by("pk"))
+    book = openpyxl.load_workbook(io.BytesIO(SafeXLSX().export_data(dataset)))
+    assert book.active.max_row == 1 + ApprovalItem.objects.count()
+    assert short_rows(book) == []
+    assert max(dimension.height or 0 for dimension in book.active.row_dimensions.values()) > 30
 
 
 def test_a_formula_in_an_uploaded_file_is_refused(tmp_path):

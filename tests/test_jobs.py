@@ -266,9 +266,9 @@ def test_an_interrupted_job_is_failed_when_the_jobs_are_listed_and_its_retry_fin
     assert response["Location"] == url
     stale.refresh_from_db()
     assert (stale.status, stale.error, stale.attempts) == ("done", "", 2)
-    assert stale.result == "已生成“2022”的下载文件：xlsx、csv、json（各 310 行）。"
-    assert (stale.done, stale.total) == (3 * 310, 3 * 310)
-    assert all(downloads.prepared(edition, fmt) for fmt in ("xlsx", "csv", "json"))
+    assert stale.result == "已生成“2022”的下载文件：xlsx、docx、csv、json（各 310 行）。"
+    assert (stale.done, stale.total) == (4 * 310, 4 * 310)
+    assert all(downloads.prepared(edition, fmt) for fmt in downloads.FORMATS)
 
 
 def test_a_starting_worker_fails_the_jobs_an_earlier_life_of_it_left_running(publisher):
@@ -323,8 +323,8 @@ def test_publishing_a_large_edition_prepares_its_files_in_a_job(client, clerk, p
         "shuozhou",
         {"edition": draft.pk},
     )
-    assert (job.done, job.total, job.result_url) == (3 * 220, 3 * 220, "/editions/2024/")
-    assert job.result == "已生成“2024”的下载文件：xlsx、csv、json（各 220 行）。"
+    assert (job.done, job.total, job.result_url) == (4 * 220, 4 * 220, "/editions/2024/")
+    assert job.result == "已生成“2024”的下载文件：xlsx、docx、csv、json（各 220 行）。"
     assert client.get("/editions/2024/download.csv").status_code == 200
 
 

@@ -200,8 +200,10 @@ def test_a_department_page_lists_its_items_at_the_bureau_and_its_own(client):
 
 def test_the_editions_page_offers_downloads(client):
     page = client.get("/editions/").content.decode()
-    for fmt in ("xlsx", "csv", "json"):
-        assert f'href="/editions/2022/download.{fmt}"' in page
+    links = [f'href="/editions/2022/download.{fmt}"' for fmt in ("xlsx", "docx", "csv", "json")]
+    assert all(link in page for link in links)
+    assert sorted(links, key=page.index) == links  # the workbook first
+    assert ">Word（通知附件）</a>" in page and ">CSV（UTF-8 编码，带 BOM）</a>" in page
     assert "朔政发〔2022〕20号" in page and "2022年8月9日" in page
     response = client.get("/editions/2022/download.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
@@ -210,8 +212,25 @@ def test_the_editions_page_offers_downloads(client):
 
 def test_the_edition_page_prints_the_official_rows(client):
     response = client.get("/editions/2022/")
-    assert response.context["page"].paginator.count == 310
+    assert response.context["page"].paginator.count == 213 + 90  # paged by main item
     assert "（一）划转至市行政审批服务管理局实施的行政审批事项（213项）" in response.content.decode()
+
+
+def test_the_edition_page_merges_a_main_item_over_its_sub_items_and_links_it(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):  # the edition, the page's count, its main items, its rows
+        page = client.get("/editions/2022/").content.decode()
+    start = page.index('<td class="number" rowspan="3">3</td>')
+    body = page[page.rindex("<tbody>", 0, start) : page.index("</tbody>", start)]
+    assert body.count("<tr>") == 3 and body.count('rowspan="3"') == 2
+    assert '<a href="/items/SZ-0003/">政府固定资产投资项目审批</a>' in body
+    subs = ["政府投资项目建议书审批", "政府投资项目初步设计审批", "政府投资项目可行性研究报告审批"]
+    assert [body.index(f'<td class="sub">{name}</td>') for name in subs] == sorted(
+        body.index(f'<td class="sub">{name}</td>') for name in subs
+    )
+    assert "/items/SZ-0003-01/" not in page
+    assert page.count('<td class="number"') == 200  # 200 main items a page; 序号 once for each
+    last = client.get("/editions/2022/", {"page": 2}).content.decode()
+    assert last.count('<td class="number"') == 13 + 90 and '<td class="sub"></td>' in last
 
 
 def test_the_stats_page_draws_charts_with_tables(client):

@@ -1,6 +1,8 @@
 """Editions: compile from the register, publish (publisher only, then frozen), and the adjustment table."""
 
 import datetime
+import io
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -11,10 +13,12 @@ from django.urls import reverse
 
 from approvals import services
 from approvals.models import ApprovalItem, Department, ItemType, Jurisdiction, PolicyDocument
+from catalog.adjustment_notice import write_notice_xlsx
 from catalog.adjustments import editions_diff
 from catalog.models import Edition, Entry, Job
 from catalog.publishing import compile_table, edition_compile, edition_publish
 from catalog.tables import edition_table, mark_first_rows
+from tests.test_row_heights import short_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -198,6 +202,11 @@ def test_the_admin_shows_and_downloads_the_adjustment_table(client, clerk, city,
     assert "退回原部门（4 项）" in page.content.decode()
     download = client.get(reverse("admin:catalog_edition_diff"), {"old": "2022", "new": new.slug, "format": "xlsx"})
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    title = "朔州市相对集中行政许可权改革市级划转事项调整对照表（2022年版→2024年版）"
+    assert download["Content-Disposition"] == "attachment; filename*=utf-8''" + quote(f"{title}（明细）.xlsx")
+    notice_file = client.get(reverse("admin:catalog_edition_diff"), {"old": "2022", "new": "2024", "format": "notice"})
+    assert notice_file["Content-Disposition"] == "attachment; filename*=utf-8''" + quote(f"{title}.xlsx")
+    assert openpyxl.load_workbook(io.BytesIO(notice_file.content)).active["A1"].value == title
 
 
 def test_diff_editions_writes_the_adjustment_table(tmp_path, city, notice, adjusted, capsys):
@@ -205,7 +214,9 @@ def test_diff_editions_writes_the_adjustment_table(tmp_path, city, notice, adjus
     target = tmp_path / "adjustment.xlsx"
     call_command("diff_editions", "2022", "2024", "-o", str(target))
     assert "新增划转或承接 2 项，退回原部门 4 项，名称变更 1 项，划转部门变更 1 项" in capsys.readouterr().out
-    rows = list(openpyxl.load_workbook(target).active.iter_rows(values_only=True))
+    book = openpyxl.load_workbook(target)
+    assert short_rows(book) == []
+    rows = list(book.active.iter_rows(values_only=True))
     header = rows.index(("类别", "事项编码", "事项名称", "划转部门", "调整前", "调整后", "依据"))
     body = rows[header + 1 :]
     assert len(body) == 8
@@ -249,3 +260,31 @@ def test_compile_edition_command_refuses_an_unknown_document_in_chinese():
     with pytest.raises(CommandError, match="没有文号为“朔政发〔2099〕1号”的政策文件"):
         call_command("compile_edition", "2099", "--title", "x", "--document", "朔政发〔2099〕1号")
     assert not Edition.objects.filter(slug="2099").exists()
+
+
+def test_the_adjustment_notice_table_has_a_part_per_kind_numbered_by_main_item(tmp_path, city, notice, adjusted):
+    title = "朔州市相对集中行政许可权改革市级划转事项调整目录（2024年版）"
+    new = edition_compile(slug="2024", title=title, jurisdiction=city, on=DAY, document=notice)
+    target = tmp_path / "notice.xlsx"
+    write_notice_xlsx(editions_diff(Edition.objects.get(slug="2022"), new), target)
+    book = openpyxl.load_workbook(target)
+    sheet = book.active
+    rows = [tuple(cell for cell in row if cell is not None) for row in sheet.iter_rows(values_only=True)]
+    assert rows[:2] == [
+        ("朔州市相对集中行政许可权改革市级划转事项调整对照表（2022年版→2024年版）",),
+        ("依据：朔政发〔2024〕3号\u3000日期：2024年6月30日",),
+    ]
+    headings = [row[0] for row in rows if row and str(row[0])[1:2] == "、"]
+    assert headings == ["一、新增划转或承接 2 项", "二、退回原部门 3 项（含子项 2 个）", "三、变更 2 项"]
+    returned = rows[rows.index(("序号", "主项名称", "子项名称", "划转情况", "划转部门", "依据"), 5) + 1 :][:4]
+    basis = "朔政发〔2024〕3号 2024-03-01"
+    assert returned == [
+        (1, "招标方案核准", "首次划转", "市发改委", basis),
+        (2, "道路危险货物运输从业资格认定", "首次划转", "市交通局", basis),
+        (3, "雷电防护装置设计审核和竣工验收", "雷电防护装置设计审核", "首次划转", "市气象局", basis),
+        ("雷电防护装置竣工验收", "首次划转", "市气象局", basis),
+    ]
+    assert {"A13:A14", "B13:B14"} <= {str(merged) for merged in sheet.merged_cells.ranges}
+    assert rows[-1] == (2, "企业投资项目备案", "划转部门变更", "市工信局", "市发改委", "朔政发〔2024〕3号")
+    assert sheet.oddFooter.center.text == "第 &P 页，共 &N 页"
+    assert short_rows(book) == []

@@ -89,9 +89,15 @@ def short_rows(workbook) -> list[str]:
         def height(row: int, sheet=sheet, default=default) -> float:
             return sheet.row_dimensions[row].height or default
 
-        def width_px(column: int, sheet=sheet) -> int:
+        # openpyxl files a <col min max> that spans equal columns under its first column alone.
+        widths = {}
+        for dimension in sheet.column_dimensions.values():
+            for column in range(dimension.min or 1, (dimension.max or dimension.min or 1) + 1):
+                widths[column] = dimension.width
+
+        def width_px(column: int, sheet=sheet, widths=widths) -> int:
             letter = openpyxl.utils.get_column_letter(column)
-            return round(sheet.column_dimensions[letter].width * 7)
+            return round((widths.get(column) or sheet.column_dimensions[letter].width) * 7)
 
         spans = {}
         for merged in sheet.merged_cells.ranges:

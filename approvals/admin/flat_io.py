@@ -19,15 +19,21 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import SelectableFieldsExportForm
 
 from spreadsheets.cells import archive_problem, clean_text, inert_csv_text
+from spreadsheets.heights import row_height, row_height_function
+from spreadsheets.names import download_name
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BLANK_RUN_LIMIT = 1000
+FONT_SIZE = 11  # xlsxwriter's default font, in points
+MIN_WIDTH, MAX_WIDTH, TEMPLATE_WIDTH = 8, 40, 16  # columns, in Excel's character units
 logger = logging.getLogger(__name__)
 
 
@@ -40,6 +46,24 @@ def _checked(dataset: tablib.Dataset, excel_rows: list[int]) -> tablib.Dataset:
         raise UnreadableFile(_("文件只有表头，没有数据行。"))
     dataset.excel_rows = excel_rows  # read by FlatResource: blank rows are not in the dataset
     return dataset
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _widths(headers: list[str], rows: list[list]) -> list[float]:
+    """Each column as wide as its longest text (a CJK character is 2 units), within MIN_WIDTH and MAX_WIDTH."""
+    widths = [max(MIN_WIDTH, min(MAX_WIDTH, _text_width(header))) for header in headers]
+    for row in rows:
+        for column, value in enumerate(row[: len(widths)]):
+            if widths[column] < MAX_WIDTH:
+                widths[column] = max(widths[column], min(MAX_WIDTH, _text_width(str(value))))
+    return widths
+
+
+def _text_width(text: str) -> float:
+    return max((sum(2 if ord(char) > 0x2E7F else 1.1 for char in line) + 1 for line in text.split("\n")), default=0)
 
 
 class SafeXLSX(XLSX):
@@ -58,15 +82,29 @@ class SafeXLSX(XLSX):
             {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
         )
         sheet = workbook.add_worksheet()
-        bold = workbook.add_format({"bold": True})
-        for column, header in enumerate(dataset.headers or []):
-            sheet.write_string(0, column, clean_text(header), bold)
-        for row_index, row in enumerate(dataset, start=1):
+        bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        headers = [clean_text(header) for header in dataset.headers or []]
+        rows = [
+            [value if _is_number(value) else clean_text(value) if value not in (None, "") else "" for value in row]
+            for row in dataset
+        ]
+        widths = _widths(headers, rows)
+        for column, width in enumerate(widths):
+            sheet.set_column(column, column, width)
+        # LibreOffice and WPS do not grow a row for wrapped text: each row gets the height its text needs.
+        height_of = row_height_function(tuple(widths), FONT_SIZE)
+        sheet.set_row(0, height_of(headers))
+        for column, header in enumerate(headers):
+            sheet.write_string(0, column, header, bold)
+        for row_index, row in enumerate(rows, start=1):
+            sheet.set_row(row_index, height_of([value if isinstance(value, str) else "" for value in row]))
             for column, value in enumerate(row):
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    sheet.write_number(row_index, column, value)
-                elif value not in (None, ""):
-                    sheet.write_string(row_index, column, clean_text(value))
+                if _is_number(value):
+                    sheet.write_number(row_index, column, value, wrap)
+                elif value:
+                    sheet.write_string(row_index, column, value, wrap)
+        sheet.freeze_panes(1, 0)
         workbook.close()
         return buffer.getvalue()
 
@@ -188,6 +226,18 @@ class FlatImportExportMixin(ImportExportMixin):
             )
         return super().get_export_data(file_format, request, queryset, **kwargs)
 
+    def get_export_filename(self, request, queryset, file_format) -> str:
+        """审批事项-2026-12-02.xlsx: the model's name and the day (Asia/Shanghai)."""
+        stem = f"{self.model._meta.verbose_name}-{timezone.localdate().isoformat()}"
+        return download_name(stem, file_format.get_extension())
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        response = super()._do_file_export(file_format, request, queryset, export_form=export_form)
+        # The library writes filename="…" as it is, which cannot carry a Chinese name: RFC 6266's filename* can.
+        name = self.get_export_filename(request, queryset, file_format)
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        return response
+
     def add_data_read_fail_error_to_form(self, form, e):
         # The library names only the exception's type, in English; our readers say what is wrong, in Chinese.
         if isinstance(e, UnreadableFile):
@@ -228,12 +278,16 @@ class FlatImportExportMixin(ImportExportMixin):
         buffer = io.BytesIO()
         workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
         sheet = workbook.add_worksheet("导入模板")
-        bold = workbook.add_format({"bold": True, "border": 1, "bg_color": "#D9D9D9"})
-        for column, field in enumerate(resource.get_export_fields()):
-            sheet.write_string(0, column, field.column_name, bold)
-            sheet.set_column(column, column, 16)
+        bold = workbook.add_format({"bold": True, "border": 1, "bg_color": "#D9D9D9", "text_wrap": True})
+        headers = [clean_text(field.column_name) for field in resource.get_export_fields()]
+        for column in range(len(headers)):
+            sheet.set_column(column, column, TEMPLATE_WIDTH)
+        sheet.set_row(0, row_height(headers, [TEMPLATE_WIDTH] * len(headers), FONT_SIZE))
+        for column, header in enumerate(headers):
+            sheet.write_string(0, column, header, bold)
         sheet.freeze_panes(1, 0)
         workbook.close()
         response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{self.model._meta.model_name}-template.xlsx"'
+        name = download_name(_("%(model)s导入模板") % {"model": self.model._meta.verbose_name}, "xlsx")
+        response["Content-Disposition"] = content_disposition_header(True, name)
         return response

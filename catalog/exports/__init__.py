@@ -1,4 +1,4 @@
-"""Exports of a `catalog.tables.Table`: the official-layout workbook, CSV and JSON.
+"""Exports of a `catalog.tables.Table`: the official-layout workbook, the Word attachment, CSV and JSON.
 
 Each module has one public entry point, `write_<format>(table, out)`, that
 streams the rows: memory does not grow with the number of rows.
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from catalog.exports import csv, json, xlsx
+from catalog.exports import csv, docx, json, xlsx
 from catalog.exports.streams import safe_text, text_stream
 from spreadsheets.cells import FORMULA_STARTS, clean_text, inert_csv_text
 
@@ -34,6 +34,7 @@ def formats() -> dict[str, tuple[Writer, str]]:
 
 FORMATS: dict[str, tuple[Writer, str]] = {
     "xlsx": (xlsx.write_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "docx": (docx.write_docx, docx.CONTENT_TYPE),
     "csv": (csv.write_csv, "text/csv; charset=utf-8"),
     "json": (json.write_json, "application/json; charset=utf-8"),
 }

@@ -5,7 +5,7 @@ from catalog.models import Edition
 
 
 class Command(BaseCommand):
-    help = "生成已发布目录版本的下载文件（xlsx、csv、json），已生成的跳过；大版本在网页上只能这样生成。"
+    help = "生成已发布目录版本的下载文件（xlsx、docx、csv、json），已生成的跳过；大版本在网页上只能这样生成。"
 
     def add_arguments(self, parser):
         parser.add_argument("--edition", default=None, help="只处理这个版本代码（默认：全部已发布版本）")
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         written = skipped = 0
         for chosen in editions:
             rows = chosen.entries.count()
-            for fmt in ("xlsx", "csv", "json"):
+            for fmt in downloads.FORMATS:
                 if not again and downloads.prepared(chosen, fmt):
                     skipped += 1
                     continue
