@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from public import views
+from public.feeds import editions_feed
 
 app_name = "public"
 
@@ -18,6 +19,8 @@ urlpatterns = [
         name="edition_download",
     ),
     path("editions/<slug:slug>/adjustment/", views.edition_adjustment, name="edition_adjustment"),
+    path("feeds/editions.atom", editions_feed, name="feed_editions"),
+    path("feeds/<slug:code>/editions.atom", editions_feed, name="feed_jurisdiction_editions"),
     path("stats/", views.stats_page, name="stats"),
     path("alignment/", views.alignment_list, name="alignment_list"),
     path("alignment/<slug:code>/", views.alignment_detail, name="alignment"),

@@ -12,7 +12,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from public.paging import ListPage
 
 
-def _whole_number(request: Request, name: str, maximum: int | None = None) -> int | None:
+def whole_number(request: Request, name: str, maximum: int | None = None) -> int | None:
     """The parameter `name` as a whole number from 1 (to `maximum`), None when absent; 400 otherwise."""
     value = request.query_params.get(name)
     if value is None:
@@ -35,14 +35,14 @@ class CheckedPagination(PageNumberPagination):
     """
 
     def requested_page(self, request: Request) -> int:
-        return _whole_number(request, self.page_query_param) or 1
+        return whole_number(request, self.page_query_param) or 1
 
     def get_page_number(self, request, paginator):
         return min(self.requested_page(request), paginator.num_pages)
 
     def get_page_size(self, request):
         if self.page_size_query_param:
-            size = _whole_number(request, self.page_size_query_param, self.max_page_size)
+            size = whole_number(request, self.page_size_query_param, self.max_page_size)
             if size is not None:
                 return size
         return self.page_size

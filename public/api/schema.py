@@ -46,9 +46,10 @@ def _list_allowed_values(schema: dict) -> None:
         "department": parameters.accepted_values(parameters.department_choices()),
         "batch": parameters.accepted_values(selectors.filter_choices(None)["batches"]),
     }
-    for parameter in schema["paths"]["/api/items/"]["get"]["parameters"]:
-        if allowed.get(parameter["name"]):
-            parameter["schema"] = {"type": "string", "enum": allowed[parameter["name"]]}
+    for path in ("/api/items/", "/api/changes/"):
+        for parameter in schema["paths"][path]["get"]["parameters"]:
+            if allowed.get(parameter["name"]):
+                parameter["schema"] = {"type": "string", "enum": allowed[parameter["name"]]}
 
 
 def _add_examples(schema: dict) -> None:

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from public.api import views
+from public.api import changes, views
 from public.api.schema import SchemaView
 
 app_name = "api"
@@ -14,5 +14,6 @@ router.register("editions", views.EditionViewSet, basename="edition")
 urlpatterns = [
     path("", views.root, name="root"),
     path("schema/", SchemaView.as_view(), name="schema"),
+    path("changes/", changes.change_list, name="changes"),
     *router.urls,
 ]

@@ -132,6 +132,7 @@ def root(request):
         "items": reverse("api:item-list"),
         "departments": reverse("api:department-list"),
         "editions": reverse("api:edition-list"),
+        "changes": reverse("api:changes"),
         "schema": reverse("api:schema"),
     }
     return Response({name: request.build_absolute_uri(url) for name, url in links.items()})
