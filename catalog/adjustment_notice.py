@@ -9,6 +9,8 @@ high as its text needs (spreadsheets.heights).
 
 A change names a sub-item "主项／子项" (catalog.adjustments): the rows of one main item are the
 consecutive changes of a part with the same main name, in the order of their codes.
+
+The same table as the notice's Word attachment: catalog.adjustment_notice_docx.
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def write_notice_xlsx(adjustment: Adjustment, out) -> None:
     title = clean_text(notice_title(adjustment))
     sheet.set_row(0, max(30, row_height((title,), full, TITLE_SIZE)))
     sheet.merge_range(0, 0, 0, last_column, title, formats["title"])
-    basis = _basis(adjustment.new)
+    basis = basis_line(adjustment.new)
     sheet.set_row(1, row_height((basis,), full, BODY_SIZE))
     sheet.merge_range(1, 0, 1, last_column, basis, formats["basis"])
     row = 2
@@ -126,7 +128,8 @@ def write_notice_xlsx(adjustment: Adjustment, out) -> None:
     workbook.close()
 
 
-def _basis(edition: Edition) -> str:
+def basis_line(edition: Edition) -> str:
+    """ "依据：<document>　日期：<day>", the line under the title."""
     document = str(edition.document) if edition.document_id else _("无")
     day = date_format(edition.published_on, "Y年n月j日") if edition.published_on else _("未定")
     return clean_text(_("依据：%(document)s　日期：%(day)s") % {"document": document, "day": day})

@@ -28,13 +28,21 @@ from approvals.admin_scope import ReadOnlyAdmin, ScopedAdmin, related_choices
 from approvals.models import Jurisdiction, PolicyDocument
 from catalog import admin_import, admin_jobs, downloads, exports, jobs, publishing
 from catalog.adjustment_notice import notice_title, write_notice_xlsx
+from catalog.adjustment_notice_docx import write_notice_docx
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
+from catalog.exports.docx import CONTENT_TYPE as DOCX
 from catalog.models import Edition, Entry, Job
 from catalog.rows import CELL_FIELDS
 from catalog.tables import Section, edition_table, mark_first_rows
 from spreadsheets.names import download_name
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# ?format= of the comparison: (writer, extension, content type, what the file name adds to the title).
+ADJUSTMENT_DOWNLOADS = {
+    "xlsx": (write_adjustment_xlsx, "xlsx", XLSX, gettext_lazy("（明细）")),
+    "notice": (write_notice_xlsx, "xlsx", XLSX, ""),
+    "notice_docx": (write_notice_docx, "docx", DOCX, ""),
+}
 
 
 class EntryInline(admin.TabularInline):
@@ -254,13 +262,14 @@ class EditionAdmin(ScopedAdmin):
         adjustment = None
         if form.is_valid():
             adjustment = editions_diff(form.cleaned_data["old"], form.cleaned_data["new"])
-            writer = {"xlsx": write_adjustment_xlsx, "notice": write_notice_xlsx}.get(request.GET.get("format"))
-            if writer is not None:
+            download = ADJUSTMENT_DOWNLOADS.get(request.GET.get("format"))
+            if download is not None:
+                writer, extension, content_type, suffix = download
                 buffer = io.BytesIO()
                 writer(adjustment, buffer)
-                response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-                title = notice_title(adjustment) + ("" if writer is write_notice_xlsx else _("（明细）"))
-                response["Content-Disposition"] = content_disposition_header(True, download_name(title, "xlsx"))
+                response = HttpResponse(buffer.getvalue(), content_type=content_type)
+                title = notice_title(adjustment) + str(suffix)
+                response["Content-Disposition"] = content_disposition_header(True, download_name(title, extension))
                 return response
         context = self._context(request, _("两个版本之间的调整对照表"), form=form, adjustment=adjustment)
         return TemplateResponse(request, "admin/catalog/edition/diff.html", context)

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from approvals.alignment import CATEGORIES as ALIGNMENT_CATEGORIES
 from approvals.alignment import alignment_report
@@ -18,6 +19,7 @@ from approvals.effective import upcoming_text
 from approvals.models import ApprovalItem, Department, ItemStatus, Jurisdiction
 from catalog import downloads
 from catalog.adjustment_notice import notice_title, write_notice_xlsx
+from catalog.adjustment_notice_docx import write_notice_docx
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.exports import csv as csv_export
 from catalog.exports import formats
@@ -32,6 +34,12 @@ from spreadsheets.names import download_name
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 EDITION_PER_PAGE = 200  # main items
+# ?format= of the adjustment page: (writer, format, what the file name adds to the title).
+ADJUSTMENT_DOWNLOADS = {
+    "xlsx": (write_adjustment_xlsx, "xlsx", gettext_lazy("（明细）")),
+    "notice": (write_notice_xlsx, "xlsx", ""),
+    "notice_docx": (write_notice_docx, "docx", ""),
+}
 
 
 def _jurisdiction(request: HttpRequest) -> tuple[Jurisdiction | None, bool]:
@@ -156,10 +164,11 @@ def edition_adjustment(request: HttpRequest, slug: str) -> HttpResponse:
     if previous is None:
         raise Http404(_("这是该辖区的第一个目录版本，没有可比较的上一版本。"))
     adjustment = editions_diff(previous, edition)
-    writer = {"xlsx": write_adjustment_xlsx, "notice": write_notice_xlsx}.get(request.GET.get("format", ""))
-    if writer is not None:
-        title = notice_title(adjustment) + ("" if writer is write_notice_xlsx else _("（明细）"))
-        return _spooled(lambda out: writer(adjustment, out), "xlsx", download_name(title, "xlsx"))
+    download = ADJUSTMENT_DOWNLOADS.get(request.GET.get("format", ""))
+    if download is not None:
+        writer, fmt, suffix = download
+        title = notice_title(adjustment) + str(suffix)
+        return _spooled(lambda out: writer(adjustment, out), fmt, download_name(title, fmt))
     return render(request, "public/adjustment.html", {"adjustment": adjustment})
 
 

@@ -46,6 +46,7 @@ ALLOWED = {
     "csv",
     "json",  # the file formats offered (what the file's name ends with)
     "Excel",  # the program clerks open the tables with
+    "Word",  # and the one they open a notice's attachment with
     "IP",  # IP 地址, in django-axes' login records
     "URL",  # Django's "请输入合法的 URL。"
     "Ctrl",  # the key's label: "按住 Ctrl 键……可选择多项" (locale/)

@@ -17,8 +17,14 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
+from catalog.adjustment_notice import write_notice_xlsx
+from catalog.adjustment_notice_docx import write_notice_docx
+from catalog.adjustments import editions_diff
+from catalog.models import Edition
+from catalog.publishing import edition_compile
 from tests import official_text
 from tests.conftest import require
+from tests.test_publishing import DAY, adjusted, city, notice  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("libreoffice")]  # one worker renders, once
 
@@ -35,6 +41,11 @@ def pdfs(tmp_path_factory, django_db_setup, django_db_blocker) -> dict[str, Path
     with django_db_blocker.unblock():
         for source in sources:
             call_command("export_catalogue", "-o", str(source), "--edition", "2022", "--format", source.suffix[1:])
+    return _to_pdf(folder, sources)
+
+
+def _to_pdf(folder: Path, sources: list[Path]) -> dict[str, Path]:
+    """Each source printed to PDF beside it, by its extension."""
     profile = folder / "profile"  # its own profile: another LibreOffice running elsewhere does not get in the way
     subprocess.run(
         ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf"]
@@ -89,6 +100,22 @@ def test_every_page_of_the_word_attachment_repeats_the_table_header(pdfs):
     assert len(pages) > 10
     assert [i for i, page in enumerate(pages, 1) if "序号" not in page or "对应基本目录情况" not in page] == []
     assert pages[0].startswith("附件朔州市相对集中行政许可权改革市级划转事项调整目录（2022年版）（一）")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "docx"])
+def test_every_item_name_of_the_adjustment_notice_appears_whole_on_a_page(tmp_path, city, notice, adjusted, fmt):  # noqa: F811
+    available = all(shutil.which(tool) for tool in ("soffice", "pdftotext"))
+    require("REQUIRE_LIBREOFFICE", available, "需要 LibreOffice（soffice）和 poppler（pdftotext）")
+    title = "朔州市相对集中行政许可权改革市级划转事项调整目录（2024年版）"
+    new = edition_compile(slug="2024", title=title, jurisdiction=city, on=DAY, document=notice)
+    adjustment = editions_diff(Edition.objects.get(slug="2022"), new)
+    source = tmp_path / f"notice.{fmt}"
+    {"xlsx": write_notice_xlsx, "docx": write_notice_docx}[fmt](adjustment, source)
+    pages = _pages(_to_pdf(tmp_path, [source])[fmt])
+    names = {re.sub(r"\s+", "", part) for change in adjustment.changes for part in change.name.split("／")}
+    assert len(names) == 9
+    assert sorted(name for name in names if not any(name in page for page in pages)) == []
+    assert "朔州市相对集中行政许可权改革市级划转事项调整对照表（2022年版→2024年版）" in pages[0]
 
 
 def test_libreoffice_reads_every_csv_cell_when_told_utf8_and_the_mark_is_not_text(pdfs):

@@ -115,8 +115,8 @@ def _with_fallbacks(xml: str) -> str:
     return xml.replace("</w:fonts>", entries + "</w:fonts>")
 
 
-def _document(table: Table, marker: str):
-    """The attachment without its table rows: each table holds its header and a placeholder row."""
+def attachment_document(title: str):
+    """A notice's attachment up to its title: styles, page, properties, "附件" and the blank line under it."""
     document = Document()
     package = document.part.package
     for key, relationship in list(package.rels.items()):
@@ -125,11 +125,53 @@ def _document(table: Table, marker: str):
     _styles(document)
     _page(document)
     properties = document.core_properties
-    properties.title = clean_text(table.title)
+    properties.title = clean_text(title)
     properties.author = properties.last_modified_by = properties.comments = ""
     properties.created = properties.modified = datetime.now(UTC).replace(microsecond=0)  # not the template's
     document.add_paragraph(ATTACHMENT_LABEL, style=STYLES["label"][1])
     document.add_paragraph("", style=STYLES["label"][1])
+    return document
+
+
+def save_attachment(document, out) -> None:
+    """Save `document` to `out` (a path or a binary file object), its font table naming the fallbacks."""
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "word/fontTable.xml":
+                data = _with_fallbacks(data.decode("utf-8")).encode("utf-8")
+            target.writestr(member, data)
+
+
+def repeat_header(row) -> None:
+    """Keep `row` (a python-docx row) on one page and repeat it at the top of every page (w:tblHeader)."""
+    row_properties = row._tr.get_or_add_trPr()
+    for tag in ("w:cantSplit", "w:tblHeader"):
+        row_properties.append(OxmlElement(tag))
+
+
+def fixed_layout(table, widths: list[int]) -> None:
+    """Give `table` the columns' widths in twips, its own cell margins, and no autofit."""
+    table.autofit = False
+    properties = table._tbl.tblPr
+    properties.find(qn("w:tblW")).set(qn("w:type"), "dxa")
+    properties.find(qn("w:tblW")).set(qn("w:w"), str(sum(widths)))
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("w:left", "w:right"):
+        margin = OxmlElement(side)
+        margin.set(qn("w:w"), str(CELL_MARGIN_TWIPS))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    properties.find(qn("w:tblLook")).addprevious(margins)  # the schema's order: tblCellMar before tblLook
+    for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        column.set(qn("w:w"), str(width))
+
+
+def _document(table: Table, marker: str):
+    """The attachment without its table rows: each table holds its header and a placeholder row."""
+    document = attachment_document(table.title)
     title = document.add_paragraph(style=STYLES["title"][1])
     # A title with its edition after a space ("…调整目录 （2022年版）") breaks there, where its meaning does.
     head, _space, tail = clean_text(table.title).rpartition(" ")
@@ -243,23 +285,9 @@ def _column_widths(section: Section) -> list[int]:
 def _table(document, section: Section, placeholder_text: str) -> None:
     widths = _column_widths(section)
     table = document.add_table(rows=2, cols=len(widths), style="Table Grid")
-    table.autofit = False
-    properties = table._tbl.tblPr
-    properties.find(qn("w:tblW")).set(qn("w:type"), "dxa")
-    properties.find(qn("w:tblW")).set(qn("w:w"), str(sum(widths)))
-    margins = OxmlElement("w:tblCellMar")
-    for side in ("w:left", "w:right"):
-        margin = OxmlElement(side)
-        margin.set(qn("w:w"), str(CELL_MARGIN_TWIPS))
-        margin.set(qn("w:type"), "dxa")
-        margins.append(margin)
-    properties.find(qn("w:tblLook")).addprevious(margins)  # the schema's order: tblCellMar before tblLook
-    for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
-        column.set(qn("w:w"), str(width))
+    fixed_layout(table, widths)
     header, placeholder = table.rows
-    row_properties = header._tr.get_or_add_trPr()
-    for tag in ("w:cantSplit", "w:tblHeader"):
-        row_properties.append(OxmlElement(tag))
+    repeat_header(header)
     for cell, text, width in zip(header.cells, section.columns, widths, strict=True):
         cell.width = width * 635  # EMU per twip
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
