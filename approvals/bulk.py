@@ -48,6 +48,7 @@ class ItemSpec:
     source_text: str = ""
     children: list[ItemSpec] = field(default_factory=list)
     parent: ApprovalItem | None = None  # an existing main item, for sub-items added to it
+    derived_from: ApprovalItem | None = None  # the city item a county's copy comes from
 
 
 def items_create_bulk(
@@ -247,7 +248,6 @@ def items_set_departments_bulk(
     bulk_create_with_history(added, ItemDepartment, batch_size=BATCH, default_user=user)
 
 
-
 def _new(jurisdiction: Jurisdiction, spec: ItemSpec, code: str, parent: ApprovalItem | None, position: int):
     return ApprovalItem(
         jurisdiction=jurisdiction,
@@ -259,6 +259,7 @@ def _new(jurisdiction: Jurisdiction, spec: ItemSpec, code: str, parent: Approval
         in_base_catalogue=spec.in_base_catalogue,
         remarks=spec.remarks.strip(),
         source_text=spec.source_text.strip(),
+        derived_from=spec.derived_from,
     )
 
 

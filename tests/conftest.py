@@ -22,6 +22,7 @@ SETTINGS_FILE = Path(__file__).resolve().parent.parent / "config" / "settings.py
 # The state of the database right after the official data was loaded (SQLite only): transactional
 # tests, whose database is emptied after each, get it back by copying pages instead of parsing JSON.
 _LOADED: sqlite3.Connection | None = None
+_blocker = None  # pytest-django's switch for database access, for pytest_runtest_teardown
 
 
 def settings_under(**env: str) -> dict:
@@ -49,31 +50,110 @@ def _fast_password_hasher():
         yield
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """With `--dist loadgroup` (pyproject.toml): the browser tests (tests/test_browser*.py) go first, together to
+    one xdist worker, one Chromium at a time and the longest work started first; every other test goes to
+    whichever worker is free. (xdist's `xdist_group` marks cannot say so under pytest 9: the test ids they
+    rename no longer change.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowsersFirstTogether(LoadScopeScheduling):
+        # One unit per test but the browser tests' one, the largest: xdist hands out the largest first.
+        def _split_scope(self, nodeid: str) -> str:
+            return "browser" if nodeid.startswith("tests/test_browser") else nodeid
+
+    return BrowsersFirstTogether(config, log)
+
+
+def _empties_database(item: pytest.Item) -> bool:
+    """pytest-django's transactional tests (threads, a live server): the database is emptied when each ends."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    return transactional or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """pytest-django runs the tests that empty the database after all others, but a worker that starts with the
+    browser tests has others after them: the next one gets the database back as the session load left it."""
+    result = yield
+    if _blocker is not None and nextitem is not None and _empties_database(item) and not _empties_database(nextitem):
+        with _blocker.unblock():
+            _restore_loaded()
+    return result
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_xdist_suffix(request):
+    """Each xdist worker tests in a database of its own: on PostgreSQL pytest-django's test_<name>_gw0, _gw1 …;
+    SQLite's test database is in memory, one per process already (pytest-django, not knowing our SQLite
+    engine config.sqlite, would name a file after the project's database instead)."""
+    from django.conf import settings
+
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    database = settings.DATABASES["default"]
+    if worker and connection.vendor != "sqlite":
+        name = database.get("TEST", {}).get("NAME") or f"test_{database['NAME']}"
+        database.setdefault("TEST", {})["NAME"] = f"{name}_{worker}"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     # The official catalogue is the seed every test starts from; each test's
     # changes are rolled back, so it is loaded once per run.
-    global _LOADED
+    global _LOADED, _blocker
     with django_db_blocker.unblock():
         call_command("loaddata", "shuozhou_2022", verbosity=0)
         if connection.vendor == "sqlite":
             connection.ensure_connection()
             _LOADED = sqlite3.connect(":memory:")
             connection.connection.backup(_LOADED)
+        else:
+            _copy_database(connection.settings_dict["NAME"], _loaded_name())
+    _blocker = django_db_blocker
+    yield
+    _blocker = None
+    if connection.vendor != "sqlite":
+        with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{_loaded_name()}" WITH (FORCE)')
+
+
+def _loaded_name() -> str:
+    return f"{connection.settings_dict['NAME']}_loaded"  # per xdist worker, as the test database
+
+
+def _copy_database(source: str, target: str) -> None:
+    """PostgreSQL: `target` becomes a copy of `source` (CREATE DATABASE … TEMPLATE copies its files)."""
+    connection.close()  # a template may have no one connected
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+
+
+def _restore_loaded() -> None:
+    """The database as the session load left it, with what the migrations wrote (the groups) and the official data:
+    SQLite copies it back from memory, PostgreSQL from the database copied after the load."""
+    from django.contrib.contenttypes.models import ContentType
+
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        _LOADED.backup(connection.connection)
+    else:
+        _copy_database(_loaded_name(), connection.settings_dict["NAME"])
+    ContentType.objects.clear_cache()  # the emptying wrote them again under other ids
 
 
 @pytest.fixture
 def official_data(transactional_db):
     """For transactional tests (threads, a live server): the database is emptied when each ends,
-    so each one starts by loading the official data again if it is not there."""
+    so each one starts from the database as the session load left it if the data is not there."""
     from approvals.models import ApprovalItem
 
-    if ApprovalItem.objects.exists():
-        return
-    if _LOADED is not None and connection.vendor == "sqlite":
-        _LOADED.backup(connection.connection)  # the whole database as the session load left it
-    else:
-        call_command("loaddata", "shuozhou_2022", verbosity=0)
+    if not ApprovalItem.objects.exists():
+        _restore_loaded()
 
 
 @pytest.fixture(autouse=True)

@@ -9,12 +9,13 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from approvals import services
 from approvals.alignment import alignment_report
-from approvals.models import ApprovalItem, ItemStatus, ItemType, Jurisdiction, PolicyDocument, Transfer
+from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, ItemType, Jurisdiction, PolicyDocument, Transfer
 from catalog.counties import county_derive
 from catalog.models import Edition
 from catalog.publishing import edition_compile, edition_publish
@@ -103,6 +104,32 @@ def test_a_county_catalogue_starts_as_a_copy_of_the_city_edition(shuocheng, deri
     assert shuocheng.departments.get(short_name="区市场监督管理局").full_name == "朔城区市场监督管理局"
     # Running it again copies nothing twice.
     assert county_derive(county=shuocheng) == []
+
+
+def test_deriving_writes_every_item_with_its_history_in_a_few_statements(county_notice):
+    yingxian = Jurisdiction.objects.get(code="yingxian")
+    clerk = make_user("yingxian_clerk", groups=["经办人"], jurisdiction="yingxian")
+    with CaptureQueriesContext(connection) as queries:
+        created = county_derive(county=yingxian, document=county_notice, effective_on=DAY, user=clerk)
+    assert len(created) == 213 + 17
+    assert len(queries) <= 60  # one item at a time, it took about 5,000
+    items = ApprovalItem.objects.filter(jurisdiction=yingxian)
+    assert items.filter(status=ItemStatus.BUREAU).count() == 230
+    first = items.get(code="YX-0003")
+    assert [child.code for child in first.children.all()] == ["YX-0003-01", "YX-0003-02", "YX-0003-03"]
+    assert (first.derived_from.code, first.department_text()) == ("SZ-0003", "县发改委")
+    # As item_create and item_transfer write them: the history starts with the clerk, the departments too.
+    assert list(first.history.values_list("history_type", "history_user")) == [("+", clerk.pk)]
+    links = ItemDepartment.objects.filter(item__jurisdiction=yingxian)
+    assert ItemDepartment.history.filter(item__jurisdiction=yingxian, history_type="+", history_user=clerk).count() == (
+        links.count()
+    )
+    assert list(first.transfers.values_list("sequence", "kind", "effective_on", "document", "recorded_by")) == [
+        (1, Transfer.Kind.TRANSFER, DAY, county_notice.pk, clerk.pk)
+    ]
+    assert Transfer.objects.filter(item__jurisdiction=yingxian, kind=Transfer.Kind.ACCEPT).count() == (
+        Transfer.objects.filter(item__jurisdiction__code="shuozhou", kind=Transfer.Kind.ACCEPT).count()
+    )
 
 
 def test_a_county_clerk_cannot_change_the_city_register_by_any_service(county_clerk):
