@@ -251,6 +251,12 @@ class RegisterAdminSite(admin.AdminSite):
             )
         super().register(model_or_iterable, admin_class, **options)
 
+    def autocomplete_view(self, request):
+        # Django's view reads its four parameters unchecked: a request without them would be a 500.
+        if any(not request.GET.get(name) for name in ("app_label", "model_name", "field_name")):
+            raise Http404(_("缺少自动补全的参数。"))
+        return super().autocomplete_view(request)
+
     def each_context(self, request):
         context = super().each_context(request)
         user = getattr(request, "user", None)

@@ -317,3 +317,18 @@ def test_an_item_added_in_the_admin_is_created_by_the_service(client, clerk):
     assert list(item.department_links.values_list("department__short_name", flat=True)) == [department.short_name]
     assert item.history.get().history_user == clerk
     assert response["Location"] == reverse("admin:approvals_approvalitem_changelist")
+
+
+def test_the_department_autocomplete_answers_in_register_order_and_a_bare_request_is_not_found(client, clerk):
+    import warnings
+
+    from django.core.paginator import UnorderedObjectListWarning
+
+    client.force_login(clerk)
+    assert client.get("/admin/autocomplete/").status_code == 404  # Django's own view would raise a 500
+    query = {"app_label": "approvals", "model_name": "itemdepartment", "field_name": "department", "term": "市"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnorderedObjectListWarning)
+        found = client.get("/admin/autocomplete/", query).json()
+    names = [row["text"] for row in found["results"]]
+    assert names[:3] == ["市行政审批服务管理局", "市发改委", "市教育局"]  # the order the register lists them in
