@@ -28,10 +28,12 @@ class DepartmentQuerySet(models.QuerySet):
         at the bureau); `items_registered` those in any status.
         """
         main = Q(items__parent__isnull=True)
-        return self.annotate(
+        counted = self.annotate(
             items_at_bureau=Count("items", filter=main & Q(items__status=ItemStatus.BUREAU), distinct=True),
             items_registered=Count("items", filter=main, distinct=True),
         )
+        # A counted (GROUP BY) query drops the model's default order; lists and pagers need it stated.
+        return counted if self.query.order_by else counted.order_by(*self.model._meta.ordering)
 
 
 class JurisdictionQuerySet(models.QuerySet):

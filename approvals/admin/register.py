@@ -53,9 +53,7 @@ class DepartmentAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
     inlines = (DepartmentAliasInline,)
 
     def get_queryset(self, request):
-        # Counted (GROUP BY) querysets drop the model's default order: the autocomplete pages need it stated.
-        counted = super().get_queryset(request).with_item_counts().prefetch_related("aliases")
-        return counted.order_by(*Department._meta.ordering)
+        return super().get_queryset(request).with_item_counts().prefetch_related("aliases")
 
     @admin.display(description=_("全部主项"), ordering="items_registered")
     def item_count(self, obj) -> int:

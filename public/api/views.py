@@ -99,11 +99,8 @@ class DepartmentViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
-            Department.objects.with_item_counts()
-            .select_related("jurisdiction")
-            .prefetch_related("aliases")
-            .order_by("jurisdiction__position", "position", "pk")
-        )
+            Department.objects.with_item_counts().select_related("jurisdiction").prefetch_related("aliases")
+        )  # in the register's order (Department.Meta.ordering), which with_item_counts keeps
 
 
 @extend_schema_view(
