@@ -12,86 +12,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from approvals import vocabulary
-from approvals.managers import ApprovalItemQuerySet, DepartmentQuerySet, JurisdictionQuerySet
+from approvals import codes, vocabulary
+from approvals.managers import ApprovalItemQuerySet
+from approvals.organisations import Department, DepartmentAlias, Jurisdiction, StaffProfile  # noqa: F401
 from approvals.vocabulary import PUBLIC_MAIN, PUBLIC_STATUSES, ItemStatus, ItemType  # noqa: F401  (their old home)
-
-
-class Jurisdiction(models.Model):
-    class Level(models.TextChoices):
-        PROVINCE = "province", _("省级")
-        CITY = "city", _("市本级")
-        COUNTY = "county", _("县（市、区）")
-
-    code = models.SlugField(
-        _("代码"), max_length=40, unique=True, help_text=_("网址和事项编码中使用的简短代码，例如 shuozhou。")
-    )
-    name = models.CharField(_("名称"), max_length=60, unique=True, help_text=_("例如“朔州市本级”或“朔城区”。"))
-    level = models.CharField(_("层级"), max_length=10, choices=Level.choices, default=Level.COUNTY)
-    parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-    code_prefix = models.CharField(
-        _("编码前缀"), max_length=8, unique=True, help_text=_("本辖区事项编码的前缀，例如 SZ，一经使用不再修改。")
-    )
-    item_counter = models.PositiveIntegerField(
-        _("已分配编码数"), default=0, editable=False, help_text=_("本辖区已分配的主项编码个数，由系统维护。")
-    )
-    position = models.PositiveIntegerField(_("排序"), default=0)
-
-    objects = JurisdictionQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("辖区")
-        verbose_name_plural = _("辖区")
-        ordering = ["position", "id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Department(models.Model):
-    jurisdiction = models.ForeignKey(
-        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="departments"
-    )
-    slug = models.SlugField(_("网址代码"), max_length=60, help_text=_("公开页面网址中使用，例如 fgw。"))
-    short_name = models.CharField(_("简称"), max_length=60, help_text=_("目录表格中使用的名称，例如“市发改委”。"))
-    full_name = models.CharField(_("全称"), max_length=120, blank=True, help_text=_("例如“朔州市发展和改革委员会”。"))
-    is_bureau = models.BooleanField(
-        _("是审批服务管理局"), default=False, help_text=_("勾选表示这是承接划转事项的行政审批服务管理局本身。")
-    )
-    position = models.PositiveIntegerField(_("排序"), default=0, help_text=_("目录中部门的先后顺序。"))
-
-    objects = DepartmentQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("部门历史"))
-
-    class Meta:
-        verbose_name = _("部门")
-        verbose_name_plural = _("部门")
-        ordering = ["jurisdiction__position", "position", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["jurisdiction", "short_name"], name="department_unique_short_name"),
-            models.UniqueConstraint(fields=["jurisdiction", "slug"], name="department_unique_slug"),
-        ]
-
-    def __str__(self) -> str:
-        return self.short_name
-
-
-class DepartmentAlias(models.Model):
-    """Another name under which the tables print a department (市市场监管局 for 市市场监督管理局)."""
-
-    department = models.ForeignKey(Department, verbose_name=_("部门"), on_delete=models.CASCADE, related_name="aliases")
-    name = models.CharField(_("别名"), max_length=60)
-
-    class Meta:
-        verbose_name = _("部门别名")
-        verbose_name_plural = _("部门别名")
-        ordering = ["department", "name"]
-        constraints = [models.UniqueConstraint(fields=["department", "name"], name="department_alias_unique")]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class PolicyDocument(models.Model):
@@ -185,6 +109,20 @@ class ApprovalItem(models.Model):
         help_text=_("是否列入《山西省“一枚印章管审批”改革市级行政审批事项划转基本目录》（晋政发〔2021〕47号附件1）。"),
     )
     remarks = models.CharField(_("备注"), max_length=300, blank=True)
+    basic_code = models.CharField(
+        _("基本编码"),
+        max_length=20,
+        blank=True,
+        validators=[codes.validate_basic_code],
+        help_text=_("国家或省级基本目录赋予的基本编码（GB/T 39046）；没有时留空。"),
+    )
+    exercise_level = models.PositiveSmallIntegerField(
+        _("行使层级"),
+        choices=codes.ExerciseLevel.choices,
+        null=True,
+        blank=True,
+        help_text=_("GB/T 39046 行使层级；留空时按辖区层级（市本级为市级，县区为县级）。"),
+    )
     derived_from = models.ForeignKey(
         "self",
         verbose_name=_("对应市级事项"),
@@ -266,25 +204,6 @@ class ApprovalItem(models.Model):
 
     def base_text(self) -> str:
         return vocabulary.base_text(self.in_base_catalogue)
-
-
-class StaffProfile(models.Model):
-    """The jurisdiction whose register a member of staff keeps."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="staff_profile"
-    )
-    jurisdiction = models.ForeignKey(
-        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="staff"
-    )
-
-    class Meta:
-        verbose_name = _("工作人员辖区")
-        verbose_name_plural = _("工作人员辖区")
-        ordering = ["jurisdiction", "user"]
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.jurisdiction}"
 
 
 class ItemDepartment(models.Model):
@@ -375,3 +294,51 @@ class Transfer(models.Model):
         return self.label_of_batch(self.kind, document_label)
 
     label_of_batch = staticmethod(vocabulary.batch_label)
+
+
+class Claim(models.Model):
+    """A county's decision on one item of the city's current catalogue (应认尽认, 晋政办发〔2022〕75号).
+
+    The county's own items derive from its claims; an item with no claim is "not yet decided".
+    """
+
+    class Decision(models.TextChoices):
+        CLAIMED = "claimed", _("认领")
+        DEPARTMENT = "department", _("由原部门实施")
+        DECLINED = "declined", _("不认领")
+
+    class Reason(models.TextChoices):
+        NO_AUTHORITY = "no_authority", _("本级无相应职责权限")
+        CANCELLED = "cancelled", _("已取消或下放")
+        ENTRUSTED = "entrusted", _("委托事项")
+        OTHER = "other", _("其他")
+
+    county = models.ForeignKey(
+        Jurisdiction, verbose_name=_("县（市、区）"), on_delete=models.PROTECT, related_name="claims"
+    )
+    city_item = models.ForeignKey(
+        ApprovalItem, verbose_name=_("市级事项"), on_delete=models.PROTECT, related_name="claims"
+    )
+    decision = models.CharField(_("认领情况"), max_length=20, choices=Decision.choices)
+    reason = models.CharField(_("不认领理由"), max_length=20, choices=Reason.choices, blank=True)
+    reason_text = models.CharField(_("理由说明"), max_length=300, blank=True, help_text=_("理由为“其他”时必填。"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("决定人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("决定时间"), auto_now=True)
+
+    history = HistoricalRecords(verbose_name=_("认领历史"))
+
+    class Meta:
+        verbose_name = _("认领")
+        verbose_name_plural = _("认领")
+        ordering = ["county", "city_item__code"]
+        constraints = [models.UniqueConstraint(fields=["county", "city_item"], name="claim_unique_item")]
+
+    def __str__(self) -> str:
+        return f"{self.county} · {self.city_item.code} {self.get_decision_display()}"

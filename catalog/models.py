@@ -315,3 +315,46 @@ class Job(models.Model):
     @property
     def is_over(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class Feedback(models.Model):
+    """A citizen's report that an item's published information is wrong or out of date (issue 20).
+
+    It goes to the clerks of the item's jurisdiction: `jurisdiction` is copied from the item so that the admin's
+    scoping (approvals.access) reads one column."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("新收到")
+        HANDLING = "handling", _("处理中")
+        ANSWERED = "answered", _("已答复")
+        REJECTED = "rejected", _("不予采纳")
+
+    OPEN_STATUSES = (Status.NEW, Status.HANDLING)
+
+    item = models.ForeignKey(ApprovalItem, verbose_name=_("事项"), on_delete=models.PROTECT, related_name="feedback")
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="feedback"
+    )
+    message = models.TextField(_("留言"), max_length=1000)
+    contact = models.CharField(_("联系方式"), max_length=100, blank=True)
+    status = models.CharField(_("处理状态"), max_length=20, choices=Status.choices, default=Status.NEW)
+    reply = models.TextField(_("答复"), blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答复人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("收到时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("群众留言")
+        verbose_name_plural = _("群众留言")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["jurisdiction", "status", "created_at"], name="feedback_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.item.code} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 
 from approvals import vocabulary
+from approvals.codes import DIVISION_CODES
 from approvals.models import ItemType, Transfer
 from approvals.rules import main_code, sub_code, walk
 from catalog.official_source import OfficialCatalogue, SourceRow, read_official
@@ -98,6 +99,7 @@ def build_fixture_objects(catalogue: OfficialCatalogue | None = None) -> list[di
                 name=name,
                 level=level,
                 code_prefix=prefix,
+                division_code=DIVISION_CODES[code],
                 parent=1 if level == "county" else None,
                 position=0 if level == "province" else pk,
                 item_counter=0,

@@ -50,6 +50,8 @@ ALLOWED = {
     "IP",  # IP 地址, in django-axes' login records
     "URL",  # Django's "请输入合法的 URL。"
     "Ctrl",  # the key's label: "按住 Ctrl 键……可选择多项" (locale/)
+    "GB",
+    "T",  # the national standards' own names, as Chinese texts cite them: GB 32100-2015, GB/T 2260
 }
 
 # Django renders a boolean as an icon whose alt text is "True"/"False" in Python (admin/utils.py), out of a
