@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check fixture backup restore clean
+.PHONY: run test checkers lint check fixture backup restore clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,9 +23,17 @@ run: $(STAMP)
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-## test: install if needed and run the whole suite
+## test: install if needed and run the whole suite (with the page checkers when npm is there, see `checkers`)
 test: $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) -s checkers; else echo "没有 npm：HTML 与无障碍检查将跳过"; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## checkers: the Nu HTML Checker and axe-core from the npm registry (package-lock.json), for the tests only
+checkers: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -51,4 +59,4 @@ restore: $(STAMP)
 	$(PY) manage.py restore_register "$(FILE)" --yes
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-output
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles test-output

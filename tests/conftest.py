@@ -6,6 +6,7 @@ them; CI sets REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 and then they fail instead.
 
 import os
 import runpy
+import shutil
 import sqlite3
 from pathlib import Path
 from unittest import mock
@@ -48,6 +49,25 @@ def _fast_password_hasher():
     half a second for each on a small machine, MD5 takes nothing. Tests only."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+CHROMIUM = "/usr/bin/chromium"
+# --lang: the browser's own controls (file picker, date fields) in Chinese, as on a clerk's desktop.
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=zh-CN"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by Playwright: started once for all the browser tests (they run on one xdist
+    worker, see below); each test opens a context of its own. Skips without it unless REQUIRE_BROWSER=1."""
+    require("REQUIRE_BROWSER", shutil.which(CHROMIUM) is not None, f"需要 Debian 的 Chromium（{CHROMIUM}）")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop lives in this thread
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
 
 
 def pytest_xdist_make_scheduler(config, log):

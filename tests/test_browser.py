@@ -3,33 +3,14 @@
 Skips without /usr/bin/chromium unless REQUIRE_BROWSER=1 (CI). Screenshots go to test-output/ (not committed).
 """
 
-import os
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from tests.conftest import require
-
-CHROMIUM = "/usr/bin/chromium"
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
-# --lang: the browser's own controls (file picker, date fields) in Chinese, as on a clerk's desktop.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=zh-CN"]
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("official_data")]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require("REQUIRE_BROWSER", shutil.which(CHROMIUM) is not None, f"需要 Debian 的 Chromium（{CHROMIUM}）")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop lives in this thread
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _shot(page, name: str) -> None:

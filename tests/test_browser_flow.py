@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from approvals.models import PolicyDocument
 from catalog.models import Edition
 from tests.test_access import register_hash
-from tests.test_browser import OUTPUT, browser  # noqa: F401  (the module's Chromium)
+from tests.test_browser import OUTPUT
 from tests.workbooks import with_item_returned
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("official_data")]

@@ -1,0 +1,30 @@
+"""The public pages as axe-core (the accessibility engine browsers' own audits use) reads them in Chromium.
+
+Skips without Chromium or node_modules/axe-core (`make checkers`) unless REQUIRE_BROWSER / REQUIRE_AXE (CI)."""
+
+import pytest
+
+from tests.checkers import axe_problems, public_pages, require_axe
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("official_data")]
+
+
+@pytest.mark.parametrize(
+    ("size", "viewport"), [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})]
+)
+def test_every_kind_of_public_page_has_no_accessibility_violation(browser, live_server, size, viewport):
+    require_axe()
+    # bypass_csp: the site allows no inline script, and axe is injected as one (the test's, not the site's).
+    context = browser.new_context(viewport=viewport, locale="zh-CN", bypass_csp=True)
+    page = context.new_page()
+    pages = public_pages()
+    if size == "phone":  # the pages whose layout a narrow screen changes: the list with its filters, an item
+        pages = [url for url in pages if url in ("/", "/stats/") or url.startswith("/items/")][:3]
+    found = {}
+    for url in pages:
+        page.goto(live_server.url + url)
+        problems = axe_problems(page)
+        if problems:
+            found[url] = problems
+    context.close()
+    assert found == {}
