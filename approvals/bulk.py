@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from approvals import vocabulary
 from approvals.access import check_can_change, check_can_cite
 from approvals.effective import pending_of
 from approvals.models import ApprovalItem, Department, ItemDepartment, Jurisdiction, PolicyDocument, Transfer
@@ -100,7 +101,9 @@ def items_create_bulk(
     for spec, item in [*zip(main_specs, mains, strict=True), *children]:
         links.extend(ItemDepartment(item=item, department=d, position=i) for i, d in enumerate(spec.departments))
     # Each link's history starts with the item's, so that its first move shows before and after.
-    bulk_create_with_history(links, ItemDepartment, batch_size=BATCH, default_user=user)
+    bulk_create_with_history(
+        links, ItemDepartment, batch_size=BATCH, default_user=user, default_change_reason=vocabulary.NEW_ITEM_LINK
+    )
 
     ordered = []
     child_items = {}

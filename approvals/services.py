@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from approvals import vocabulary
 from approvals.access import check_can_change
 from approvals.bulk import record
 from approvals.models import (
@@ -100,13 +101,16 @@ def item_create(
     )
     item._history_user = user
     item.save()
-    item_set_departments(item=item, departments=departments, user=user)
+    item_set_departments(item=item, departments=departments, user=user, change_reason=vocabulary.NEW_ITEM_LINK)
     return item
 
 
 @transaction.atomic
-def item_set_departments(*, item: ApprovalItem, departments: Sequence[Department], user: User = None) -> None:
-    """Make `departments`, in that order, the item's departments; each link added, moved or removed is audited."""
+def item_set_departments(
+    *, item: ApprovalItem, departments: Sequence[Department], user: User = None, change_reason: str | None = None
+) -> None:
+    """Make `departments`, in that order, the item's departments; each link added, moved or removed is audited
+    (`change_reason` on the added ones' history rows: `vocabulary.NEW_ITEM_LINK` when they come with a new item)."""
     check_can_change(user, item.jurisdiction_id)
     item_validate_departments(jurisdiction_id=item.jurisdiction_id, departments=departments)
     wanted = {department.pk: position for position, department in enumerate(departments)}
@@ -122,6 +126,7 @@ def item_set_departments(*, item: ApprovalItem, departments: Sequence[Department
     for department_id, position in wanted.items():
         link = ItemDepartment(item=item, department_id=department_id, position=position)
         link._history_user = user
+        link._change_reason = change_reason
         link.save()
 
 

@@ -48,6 +48,11 @@ NOT_IN_BASE = "基本目录外事项"
 BASE_TEXTS = (IN_BASE, NOT_IN_BASE)
 # 备注 of every row of section (二): the item went back to its department.
 RETURNED_REMARK = "退回"
+# The change reason of the department links written with a new item: their history rows are part of its
+# creation, not a change of its departments (catalog/changes.py leaves them out of the change feed).
+NEW_ITEM_LINK = "随事项新建"
+# The change reason of the first history rows written for rows loaded from a file (the official data, a backup).
+LOADED_REASON = "载入官方目录"
 
 # The batch filter's values, the same in the admin and on the public side: first, second, … by the
 # date of the batch's document, and accepted (承接).

@@ -47,7 +47,7 @@ def measure(requests: int) -> dict:
     client = Client()
     for place in ("bench-000", "bench-042", "all"):  # warm the caches a running server has warm
         client.get("/", {"jurisdiction": place})
-    timings, queries, by_term = [], [], {}
+    timings, queries, by_term, api_timings = [], [], {}, []
     for params in _queries(rng, requests):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
@@ -58,6 +58,11 @@ def measure(requests: int) -> dict:
         queries.append(len(captured))
         if "q" in params:
             by_term.setdefault(params["q"], []).append(elapsed)
+        # The API's list of the same search: the same filterset, paging and row loader, serialised as JSON.
+        started = time.perf_counter()
+        response = client.get("/api/items/", params)
+        api_timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, params
     public = ApprovalItem.objects.filter(jurisdiction__code__regex=r"^bench-[0-9]", status="bureau")
     codes = list(public.values_list("code", flat=True)[:5000])
     details = []
@@ -69,6 +74,7 @@ def measure(requests: int) -> dict:
         "list_p50_ms": round(percentile(timings, 0.5), 1),
         "list_p95_ms": round(percentile(timings, 0.95), 1),
         "list_queries": max(queries),
+        "api_list_p95_ms": round(percentile(api_timings, 0.95), 1),
         "detail_p95_ms": round(percentile(details, 0.95), 1),
     }
     for term, values in sorted(by_term.items()):

@@ -1,17 +1,30 @@
 """The change feeds: Atom feeds of the published editions, and `/api/changes/` for a platform that keeps in sync."""
 
 import datetime
+import threading
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.db import connection, connections, transaction
+from django.test import Client
 from django.utils import timezone
 
 from approvals import services
-from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument, Transfer
+from approvals.models import ApprovalItem, Department, ItemDepartment, Jurisdiction, PolicyDocument, Transfer
+from catalog import changes
 from catalog.models import Edition
 from catalog.publishing import edition_compile, edition_publish
+from tests.conftest import require
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _one_clock(monkeypatch):
+    """The feed holds back what was recorded in the last SETTLE_MARGIN (two clocks may differ by that much); the
+    tests' application and database share one clock and read what they have just written."""
+    monkeypatch.setattr(changes, "SETTLE_MARGIN", datetime.timedelta(0))
+
 
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
 DAY = datetime.date(2024, 3, 1)
@@ -23,6 +36,13 @@ def notice():
     return PolicyDocument.objects.create(
         jurisdiction=Jurisdiction.objects.get(code="shuozhou"), number="朔政发〔2024〕1号", title="测试调整通知"
     )
+
+
+@pytest.fixture
+def city_departments() -> list[Department]:
+    """Two line departments of the city other than SZ-0001's own."""
+    own = ApprovalItem.objects.get(code="SZ-0001").departments.get()
+    return list(Department.objects.filter(jurisdiction__code="shuozhou", is_bureau=False).exclude(pk=own.pk)[:2])
 
 
 def _entries(client, url: str) -> list[dict]:
@@ -112,11 +132,12 @@ class TestChangeFeed:
         recorded, edited = (timezone.localtime(t).isoformat() for t in (event.recorded_at, row.history_date))
         data = _changes(client, since=since)
         transfer_mark = event.pk
+        _transfer, history_mark, given, link_mark = since.split(".")
         assert data == {
             "next": None,
             "results": [
                 {
-                    "cursor": f"{transfer_mark}.{since.split('.')[1]}.{since.split('.')[2]}",
+                    "cursor": f"{transfer_mark}.{history_mark}.{given}.{link_mark}",
                     "item": "SZ-0001",
                     "kind": "returned",
                     "field": None,
@@ -126,7 +147,7 @@ class TestChangeFeed:
                     "edition": None,
                 },
                 {
-                    "cursor": f"{transfer_mark}.{row.history_id}.1",
+                    "cursor": f"{transfer_mark}.{row.history_id}.1.{link_mark}",
                     "item": "SZ-0001",
                     "kind": "renamed",
                     "field": None,
@@ -136,7 +157,7 @@ class TestChangeFeed:
                     "edition": None,
                 },
                 {
-                    "cursor": f"{transfer_mark}.{row.history_id}.2",
+                    "cursor": f"{transfer_mark}.{row.history_id}.2.{link_mark}",
                     "item": "SZ-0001",
                     "kind": "changed",
                     "field": "remarks",
@@ -170,6 +191,25 @@ class TestChangeFeed:
         rest = _changes(client, since=everything[-2]["cursor"], jurisdiction="all")
         assert rest == {"next": None, "results": everything[-1:]}
 
+    def test_a_department_move_is_a_change_of_departments_and_a_new_item_brings_none(
+        self, client, clerk_user, city_departments
+    ):
+        since = _last_cursor(client)
+        item = ApprovalItem.objects.get(code="SZ-0001")
+        first, second = city_departments[:2]
+        services.item_set_departments(item=item, departments=[second], user=clerk_user)
+        new = services.item_create(
+            jurisdiction=item.jurisdiction, name="新事项", item_type="licensing", departments=[first], user=clerk_user
+        )
+        results = _changes(client, since=since)["results"]
+        assert [(event["item"], event["kind"], event["field"]) for event in results] == [
+            ("SZ-0001", "changed", "departments"),  # the old department's link removed
+            ("SZ-0001", "changed", "departments"),  # the new one added
+            (new.code, "created", None),
+        ]
+        links = ItemDepartment.history.filter(item_id=item.pk).order_by("history_id")
+        assert [event["cursor"].split(".")[3] for event in results[:2]] == [str(row.history_id) for row in links][-2:]
+
     def test_the_default_page_holds_100_events_and_links_the_next(self, client):
         data = _changes(client)
         assert len(data["results"]) == 100
@@ -201,5 +241,43 @@ class TestChangeFeed:
     def test_a_page_costs_a_few_queries_whatever_its_size(self, client, django_assert_num_queries):
         _changes(client)  # the jurisdiction is cached
         for size in (10, 1000):
-            with django_assert_num_queries(3):  # the events, the history rows, the editions
+            # the events, the history rows, the department-link rows, the editions (and on PostgreSQL the oldest
+            # open transaction, see changes.settled_before)
+            with django_assert_num_queries(4 + (connection.vendor == "postgresql")):
                 _changes(client, page_size=size)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_committed_late_is_not_skipped_by_a_follower(official_data, clerk_user):
+    """PostgreSQL: a long transaction (an import) takes its ids first and commits last. A follower that read the
+    events committed meanwhile must still get it: the feed waits for the older transaction to end."""
+    require("REQUIRE_POSTGRES", connection.vendor == "postgresql", "需要 PostgreSQL：设置 DATABASE_URL=postgres://…")
+    client = Client()
+    since = _last_cursor(client)
+    document = PolicyDocument.objects.create(
+        jurisdiction=Jurisdiction.objects.get(code="shuozhou"), number="朔政发〔2024〕1号", title="测试调整通知"
+    )
+    written, release = threading.Event(), threading.Event()
+
+    def long_transaction():
+        try:
+            with transaction.atomic():
+                item = ApprovalItem.objects.get(code="SZ-0001")
+                services.item_return(item=item, effective_on=DAY, document=document, user=clerk_user)
+                written.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=long_transaction)
+    worker.start()
+    assert written.wait(timeout=30)
+    later = ApprovalItem.objects.get(code="SZ-0002")
+    services.item_return(item=later, effective_on=DAY, document=document, user=clerk_user)  # committed at once
+
+    meanwhile = _changes(client, since=since)["results"]
+    assert meanwhile == []  # SZ-0002's return waits behind the open transaction's
+    release.set()
+    worker.join(timeout=30)
+    results = _changes(client, since=since)["results"]
+    assert [(event["item"], event["kind"]) for event in results] == [("SZ-0001", "returned"), ("SZ-0002", "returned")]

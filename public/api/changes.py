@@ -24,7 +24,9 @@ class ChangeSerializer(serializers.Serializer):
         help_text="变化：created 新建，transferred 划转，accepted 承接，returned 退回，cancelled 取消，"
         "devolved 下放，renamed 改名，changed 其他字段修改（见 field）",
     )
-    field = serializers.CharField(allow_null=True, help_text="kind 为 changed 时修改的字段名，其余为 null")
+    field = serializers.CharField(
+        allow_null=True, help_text="kind 为 changed 时修改的字段名（部门变动为 departments），其余为 null"
+    )
     effective_on = serializers.DateField(
         allow_null=True, help_text="生效日期：划转等事件为登记的生效日期（可为 null）；新建和修改为登记当天"
     )
@@ -52,7 +54,7 @@ PAGE = inline_serializer(
     description=(
         "事项的新建、划转、承接、退回、取消、下放、改名和字段修改，按同一顺序排列，每页至多 page_size 个。"
         "首次读取省略 since；此后把读到的最后一个事件的 cursor 作为 since，得到其后的事件，不重复、不遗漏。"
-        "游标形如 12.345.1，请原样保存，不要自行构造。"
+        "游标形如 12.345.1.6，请原样保存，不要自行构造。"
     ),
     parameters=[
         OpenApiParameter(

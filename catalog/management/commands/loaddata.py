@@ -4,11 +4,11 @@ from django.core.management.commands import loaddata
 from django.utils import timezone
 
 from approvals.models import ApprovalItem, Department, ItemDepartment, PolicyDocument
+from approvals.vocabulary import LOADED_REASON
 from catalog.models import Edition
 
 # The audited models, in the order their first history rows are written.
 AUDITED = (Department, PolicyDocument, ApprovalItem, ItemDepartment)
-LOADED_REASON = "载入官方目录"
 BATCH = 1000
 
 
