@@ -40,6 +40,12 @@ FORMATS = {
         "Excel 表格（官方版式）",
         "与通知附件版式一致的 Excel 工作簿：第一部分、第二部分各一张工作表。",
     ),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "DOCX",
+        "Word 文档（通知附件版式）",
+        "可作为通知附件印发的 Word 文档：A4 横向，表格与官方版式一致，带页码。",
+    ),
     "csv": ("text/csv", "CSV", "CSV（UTF-8，带 BOM）", "每行一个事项或子项，列与官方表格相同，另含事项编码。"),
     "json": (
         "application/json",

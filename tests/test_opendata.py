@@ -124,7 +124,12 @@ def test_a_published_edition_is_a_dcat_dataset_with_three_distributions(client):
     assert dataset["dcat:theme"]["@id"] == "http://publications.europa.eu/resource/authority/data-theme/GOVE"
     assert dataset["dct:relation"]["eli:id_local"] == "朔政发〔2022〕20号"
     distributions = {d["dct:format"]["@id"].rsplit("/", 1)[1]: d for d in dataset["dcat:distribution"]}
-    assert set(distributions) == {"XLSX", "CSV", "JSON"}
+    assert set(distributions) == {"XLSX", "DOCX", "CSV", "JSON"}
+    # Every distribution's download is there: the files the edition page offers, the Word attachment included.
+    for distribution in distributions.values():
+        url = distribution["dcat:downloadURL"]["@id"].removeprefix("http://testserver")
+        assert client.get(url).status_code in (200, 202), url
+    assert distributions["DOCX"]["dcat:downloadURL"]["@id"] == "http://testserver/editions/2022/download.docx"
     csv = distributions["CSV"]
     assert csv["@id"] == "http://testserver/editions/2022/dcat.jsonld#csv"
     assert csv["dcat:downloadURL"]["@id"] == "http://testserver/editions/2022/download.csv"
