@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import re
+from collections import Counter
 
 from django.db import connection, models
 from django.db.models import BooleanField, Count, F, Func, OuterRef, Q, Subquery, Value
 
-from approvals.search import term_key, tsquery
+from approvals.search import any_tsquery, near_miss_patterns, near_miss_tsquery, term_key, tsquery
+from approvals.synonyms import expansions, synonym_pairs
 from approvals.vocabulary import PUBLIC_MAIN, ItemStatus
 
 
@@ -95,10 +98,12 @@ class ApprovalItemQuerySet(models.QuerySet):
         return Subquery(last)
 
     def search(self, term: str, *, indexed: bool = True) -> ApprovalItemQuerySet:
-        """Main items whose name or one of whose sub-items' names contains the term.
+        """Main items whose name or one of whose sub-items' names contains the term, or its synonym.
 
-        Compared by `approvals.search.search_key` on both sides; `search_text` holds the keys
-        (database triggers keep it). An empty term matches every main item. `indexed=False` leaves
+        Compared by `approvals.search.search_key` on both sides; `search_text` holds the keys and
+        the names' pinyin in full and by initials (database triggers keep it), so xuke and xk find
+        许可. A term containing a clerk's synonym (approvals/synonyms.py) also matches with the
+        synonym's catalogue words in its place. An empty term matches every main item. `indexed=False` leaves
         out the condition the GIN index serves, for a set another index already narrows (one
         jurisdiction's few hundred items): PostgreSQL would otherwise intersect it with every
         posting of a common pair (11 ms for 核发 in one county at 100,000 items, against 1 ms).
@@ -106,11 +111,39 @@ class ApprovalItemQuerySet(models.QuerySet):
         key = term_key(term)
         if not key:
             return self.main_items()
-        items = self.filter(parent__isnull=True, search_text__contains=key)
+        keys = _with_synonyms(key)
+        matches = Q()
+        for one in keys:
+            matches |= Q(search_text__contains=one)
+        items = self.filter(matches, parent__isnull=True)
         if indexed and connection.vendor == "postgresql":
             # The partial GIN index serves BigramMatch; `contains` then removes its false positives.
-            items = items.filter(BigramMatch("search_text", tsquery(key)))
+            items = items.filter(BigramMatch("search_text", tsquery(key) if len(keys) == 1 else any_tsquery(keys)))
         return items
+
+    def near_miss(self, term: str, *, candidates: int = 200) -> str:
+        """The words one edit away from the term that these items' names contain most, or "".
+
+        For a search that found nothing: 危险货勿 → 危险货物. One character replaced, missing or
+        one too many, in a term of NEAR_MISS_FROM characters or more; an edit inside the term is
+        preferred to one at its ends (approvals.search.near_miss_patterns), then the commonest words.
+        Only the first `candidates` items found are read, and on PostgreSQL the index offers only
+        items that keep the term's pairs around some position, so a common term stays cheap.
+        """
+        key = term_key(term)
+        kinds = near_miss_patterns(key)
+        if not kinds:
+            return ""
+        items = self.filter(parent__isnull=True, search_text__regex="|".join(p for ps in kinds for p in ps))
+        query = near_miss_tsquery(key)
+        if query and connection.vendor == "postgresql":
+            items = items.filter(BigramMatch("search_text", query))
+        texts = list(items.order_by().values_list("search_text", flat=True)[:candidates])
+        for patterns in kinds:
+            found = Counter(m for text in texts for m in set(re.findall("|".join(patterns), text)) if m != key)
+            if found:
+                return min(found, key=lambda words: (-found[words], words))
+        return ""
 
     def search_candidates(self, term: str) -> ApprovalItemQuerySet:
         """Main items whose search text has every character pair of the term (PostgreSQL only).
@@ -121,7 +154,9 @@ class ApprovalItemQuerySet(models.QuerySet):
         key = term_key(term)
         if not key or connection.vendor != "postgresql":
             return self.main_items()
-        return self.filter(BigramMatch("search_text", tsquery(key)), parent__isnull=True)
+        keys = _with_synonyms(key)
+        query = tsquery(key) if len(keys) == 1 else any_tsquery(keys)
+        return self.filter(BigramMatch("search_text", query), parent__isnull=True)
 
     def for_lists(self) -> ApprovalItemQuerySet:
         """Without the long texts no list shows (the service guide, the search text): lighter rows."""
@@ -132,6 +167,10 @@ class ApprovalItemQuerySet(models.QuerySet):
         return self.select_related("jurisdiction", "intake__document", "parent").prefetch_related(
             "department_links__department"
         )
+
+
+def _with_synonyms(key: str) -> list[str]:
+    return expansions(key, synonym_pairs())
 
 
 LIST_DEFERRED = (

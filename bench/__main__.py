@@ -18,7 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-PG_URL = "postgres://postgres@127.0.0.1:5432/shuozhou_bench"
+# BENCH_DATABASE: another name, for a run beside someone else's on the same server.
+PG_NAME = os.getenv("BENCH_DATABASE", "shuozhou_bench")
+PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
 
 
 def main() -> None:
@@ -54,6 +56,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
     # Production settings, as a deployed server runs: no debug machinery, hashed static files.
     os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("DJANGO_STATIC_ROOT", str(OUT / "staticfiles"))  # not the project's: see settings
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + os.urandom(16).hex())
     os.environ.setdefault("DJANGO_SSL_REDIRECT", "0")
     os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
@@ -132,9 +135,9 @@ def _database(kind: str) -> str:
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = 'shuozhou_bench'").fetchone()
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_NAME]).fetchone()
         if not exists:
-            connection.execute("CREATE DATABASE shuozhou_bench")
+            connection.execute(f'CREATE DATABASE "{PG_NAME}"')
     return PG_URL
 
 

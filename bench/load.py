@@ -27,6 +27,7 @@ from bench.__main__ import PG_URL
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8077
 TERMS = ["许可", "审批", "备案", "危险货物", "建设工程", "人防工程竣工验收", "道路运输", "登记"]
+TERMS += ["xuke", "wxhw", "危险货勿", "公章刻制"]  # pinyin, a near miss, nothing near (issue 20)
 
 
 def _paths(codes: list[str], rng: random.Random) -> str:
@@ -57,6 +58,7 @@ def main() -> None:
         "DJANGO_SECURE_COOKIES": "0",
         "DJANGO_HSTS_SECONDS": "0",
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_STATIC_ROOT": str(ROOT / "bench" / "out" / "staticfiles"),
     }
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     os.environ.update(env)

@@ -15,6 +15,7 @@ from approvals import vocabulary
 from approvals.codes import DIVISION_CODES
 from approvals.models import ItemType, Transfer
 from approvals.rules import main_code, sub_code, walk
+from approvals.search import pinyin_key
 from catalog.official_source import OfficialCatalogue, SourceRow, read_official
 
 CITY = "shuozhou"
@@ -209,6 +210,7 @@ def build_fixture_objects(catalogue: OfficialCatalogue | None = None) -> list[di
                 parent=item.parent,
                 position=item.position,
                 name=item.name,
+                name_pinyin=pinyin_key(item.name),
                 item_type=TYPE_VALUES[row.item_type],
                 source_text=row.departments if row.departments == PROVINCE_SOURCE else "",
                 in_base_catalogue=row.base == vocabulary.IN_BASE,

@@ -3,7 +3,7 @@
 import pytest
 
 from approvals.models import ApprovalItem
-from approvals.search import search_key, term_key, tsquery
+from approvals.search import pinyin_key, search_key, term_key, tsquery
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +24,27 @@ TERMS = [
     "许",
     "政府投资项目可行性研究报告审批",
     "不存在的事项名称",
+    "xuke",
+    "xk",
+    "Wei Xian Huo Wu",
+    "wxhw",
+    "zhengfutouzi",
+    "5wpfm",
+    "xukezheng",
 ]
 
 
 def _scan(term: str) -> set[str]:
-    """The reference: main items whose name or a sub-item's name contains the term, tested in Python."""
+    """The reference: main items whose name or a sub-item's name (or its pinyin) contains the term, in Python."""
     key = term_key(term)
     rows = list(ApprovalItem.objects.values_list("id", "parent_id", "code", "name"))
     codes = {pk: code for pk, parent_id, code, name in rows if parent_id is None}
-    return {codes[parent_id or pk] for pk, parent_id, code, name in rows if key in search_key(name)}
+    return {codes[parent_id or pk] for pk, parent_id, code, name in rows if key in _lines(name)}
+
+
+def _lines(name: str) -> str:
+    """The lines one name adds to the search text: its key, its pinyin in full and by initials."""
+    return search_key(name) + "\n" + pinyin_key(name)
 
 
 def test_the_key_drops_punctuation_and_keeps_percent_and_underscore():
@@ -103,11 +115,13 @@ def test_the_database_keeps_the_search_text_whatever_writes_the_names(clerk):
         user=clerk,
     )
     assert _found("量子测绘") == ["SZ-0003"]
-    assert ApprovalItem.objects.get(pk=main.pk).search_text.endswith("\n量子测绘甲级")
+    assert ApprovalItem.objects.get(pk=main.pk).search_text.endswith("\n量子测绘甲级\nliangzicehuijiaji\nlzchjj")
+    assert _found("liangzicehui") == ["SZ-0003"]
 
     # Renamed by a bulk update (one UPDATE for many rows): the old name is gone, the new one found.
     items_update_bulk([(child, {"name": "星际测绘"})], user=clerk)
     assert _found("量子测绘") == [] and _found("星际测绘") == ["SZ-0003"]
+    assert _found("lzch") == [] and _found("xjch") == ["SZ-0003"]
 
     # Moved to another main item by queryset.update().
     ApprovalItem.objects.filter(pk=child.pk).update(parent=other)
@@ -119,6 +133,7 @@ def test_the_database_keeps_the_search_text_whatever_writes_the_names(clerk):
     other.name = "X光机辐射安全许可"
     other.save()
     assert _found("x光机辐射") == [other.code] and _found("星际测绘") == [other.code]
+    assert _found("xguangjifushe") == [other.code]
 
     # An update of other fields keeps the text; a stale copy written back with them is replaced.
     ApprovalItem.objects.filter(pk=other.pk).update(remarks="备注")
@@ -129,15 +144,19 @@ def test_the_database_keeps_the_search_text_whatever_writes_the_names(clerk):
     # Deleted: its parent no longer matches.
     ApprovalItem.objects.filter(pk=child.pk).delete()
     assert _found("星际测绘") == []
-    assert ApprovalItem.objects.get(pk=other.pk).search_text == search_key("X光机辐射安全许可")
+    assert ApprovalItem.objects.get(pk=other.pk).search_text == "x光机辐射安全许可\nxguangjifusheanquanxuke\nxgjfsaqxk"
 
 
 def test_every_stored_search_text_equals_its_names_keys():
-    """The fixture loaded through the triggers: each main item's text is its key and its sub-items' keys."""
+    """The fixture loaded through the triggers: each main item's text is its lines, then its sub-items'.
+
+    A name's lines are its key and its pinyin in full and by initials (`pinyin_key`, in the fixture).
+    """
     children: dict[int, list[str]] = {}
     for parent_id, name in ApprovalItem.objects.filter(parent__isnull=False).values_list("parent_id", "name"):
-        children.setdefault(parent_id, []).append(search_key(name))
+        children.setdefault(parent_id, []).append(_lines(name))
     for pk, name, text in ApprovalItem.objects.main_items().values_list("pk", "name", "search_text"):
-        own, *lines = text.split("\n")
-        assert own == search_key(name)
-        assert sorted(lines) == sorted(children.get(pk, []))
+        lines = text.split("\n")
+        names = ["\n".join(lines[i : i + 3]) for i in range(0, len(lines), 3)]
+        assert names[0] == _lines(name)
+        assert sorted(names[1:]) == sorted(children.get(pk, []))
