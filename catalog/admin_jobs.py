@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from approvals.admin_scope import ReadOnlyAdmin, ScopedAdmin
-from catalog import admin_counties, import_upload, jobs
+from catalog import admin_claims, admin_counties, import_upload, jobs
 from catalog.models import Job
 
 REFRESH_SECONDS = 3
@@ -47,8 +47,10 @@ class JobAdmin(ReadOnlyAdmin, ScopedAdmin):
 
     def get_urls(self):
         derive = self.admin_site.admin_view(admin_counties.derive_view(self))
+        claims = self.admin_site.admin_view(admin_claims.claims_view(self))
         return [
             path("derive-county/<int:county_id>/", derive, name="catalog_job_derive_county"),
+            path("county-claims/<int:county_id>/", claims, name="catalog_job_county_claims"),
         ] + super().get_urls()
 
     def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None) -> HttpResponse:

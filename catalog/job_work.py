@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from approvals.alignment import CATEGORIES, alignment_report
+from approvals.alignment import alignment_report
 from catalog import downloads, import_upload
 from catalog.counties import county_derive
 from catalog.forms import BasisDocumentForm, CountyDeriveForm, ImportForm
@@ -85,13 +85,13 @@ def derive_county(job: Job, report: Reporter) -> Outcome:
             user=form.user,
         )
     report(done=1, phase=_("正在比对市县两级目录……"))
-    counts = alignment_report(county).counts()
-    summary = _("%(county)s：新建 %(n)d 个事项（含子项）。对齐情况：%(counts)s。") % {
+    report = alignment_report(county)
+    summary = _("%(county)s：新建 %(n)d 个事项（含子项）。认领情况：%(counts)s。") % {
         "county": county.name,
         "n": len(created),
-        "counts": "；".join(f"{CATEGORIES[category]} {n} 项" for category, n in counts.items()),
+        "counts": report.text(),
     }
-    details = {"created": len(created), "counts": counts}
+    details = {"created": len(created), "counts": report.counts}
     return Outcome(summary, reverse("admin:approvals_jurisdiction_alignment", args=[county.pk]), details)
 
 

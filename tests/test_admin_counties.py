@@ -91,19 +91,22 @@ def test_a_county_clerk_derives_the_county_with_a_document_registered_in_the_for
     }
     alignment = reverse("admin:approvals_jurisdiction_alignment", args=[shuocheng.pk])
     assert job.result_url == alignment
-    assert job.details == {"created": DERIVED, "counts": {"missing": 0, "extra": 0, "different": 0, "review": 0}}
+    assert job.details == {
+        "created": DERIVED,
+        "counts": {"claimed": 213, "department": 0, "declined": 0, "undecided": 0},
+    }
     assert job.result == (
-        "朔城区：新建 230 个事项（含子项）。对齐情况：市级已划转、本级未划转 0 项；本级已划转、市级未划转 0 项；"
-        "与对应市级事项不一致 0 项；市级新版本后待核对 0 项。"
+        "朔城区：新建 230 个事项（含子项）。认领情况：认领（由审批服务管理局实施） 213 项（含子项 17 个）；"
+        "由原部门实施 0 项；不认领 0 项；尚未认领 0 项。"
     )
     detail = client.get(response["Location"]).content.decode()
     assert f'<a class="button" href="{alignment}">查看对齐情况</a>' in detail
     report = client.get(alignment)
-    assert [(str(label), n) for label, n in report.context["counts"]] == [
-        ("市级已划转、本级未划转", 0),
-        ("本级已划转、市级未划转", 0),
-        ("与对应市级事项不一致", 0),
-        ("市级新版本后待核对", 0),
+    assert report.context["report"].rows() == [
+        ("claimed", "认领（由审批服务管理局实施）", 213, 17),
+        ("department", "由原部门实施", 0, 0),
+        ("declined", "不认领", 0, 0),
+        ("undecided", "尚未认领", 0, 0),
     ]
 
 

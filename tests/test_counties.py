@@ -15,7 +15,17 @@ from django.urls import reverse
 
 from approvals import services
 from approvals.alignment import alignment_report
-from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, ItemType, Jurisdiction, PolicyDocument, Transfer
+from approvals.claims import claims_decide
+from approvals.models import (
+    ApprovalItem,
+    Claim,
+    ItemDepartment,
+    ItemStatus,
+    ItemType,
+    Jurisdiction,
+    PolicyDocument,
+    Transfer,
+)
 from catalog.counties import county_derive
 from catalog.models import Edition
 from catalog.publishing import edition_compile, edition_publish
@@ -214,38 +224,34 @@ def test_staff_without_a_jurisdiction_see_nothing(client, db):
 def test_the_alignment_report_on_a_realistic_county_adjustment(
     shuocheng, derived, county_notice, county_clerk, tmp_path
 ):
+    # Deriving claimed every item; the county then leaves one with its department and declines another.
+    decided = {"document": county_notice, "effective_on": DAY, "user": county_clerk}
+    department, declined = Claim.Decision.DEPARTMENT, Claim.Decision.DECLINED
+    claims_decide(county=shuocheng, items=[ApprovalItem.objects.get(code="SZ-0002")], decision=department, **decided)
+    entrusted = {"decision": declined, "reason": Claim.Reason.ENTRUSTED}
+    claims_decide(county=shuocheng, items=[ApprovalItem.objects.get(code="SZ-0007")], **entrusted, **decided)
     county = ApprovalItem.objects.filter(jurisdiction=shuocheng)
-    # The county keeps one item at its department, adds one of its own, and names another differently.
-    services.item_return(item=county.get(code="SC-0002"), effective_on=DAY, document=county_notice, user=county_clerk)
-    own = services.item_create(
-        jurisdiction=shuocheng,
-        name="区级自有测试事项",
-        item_type=ItemType.LICENSING,
-        departments=[shuocheng.departments.get(short_name="区教育局")],
-        user=county_clerk,
-    )
-    services.item_transfer(item=own, effective_on=DAY, document=county_notice, user=county_clerk)
-    renamed = county.get(code="SC-0007")
-    renamed.name = "教师资格认定（区级）"
-    renamed.save()
+    assert (county.get(code="SC-0002").status, county.get(code="SC-0007").status) == ("returned", "cancelled")
     report = alignment_report(shuocheng)
-    assert report.counts() == {"missing": 1, "extra": 1, "different": 2, "review": 0}
-    gaps = {(g.category, g.county_code): g for g in report.gaps}
-    assert gaps[("missing", "SC-0002")].city_name == "企业投资项目核准"
-    assert gaps[("extra", own.code)].detail == "市级没有对应事项"
-    assert gaps[("different", "SC-0007")].detail == "名称：教师资格认定 → 教师资格认定（区级）"
-    assert "状态：由审批服务管理局实施 → 已退回原部门实施" in gaps[("different", "SC-0002")].detail
+    assert report.counts == {"claimed": 211, "department": 1, "declined": 1, "undecided": 0}
+    lines = {line.city_code: line for line in report.lines}
+    assert (lines["SZ-0002"].category, lines["SZ-0002"].county_code) == ("department", "SC-0002")
+    assert (lines["SZ-0007"].category, lines["SZ-0007"].county_code, lines["SZ-0007"].detail) == (
+        "declined",
+        "",
+        "委托事项",
+    )
 
     target = tmp_path / "alignment.xlsx"
     call_command("alignment_report", "shuocheng", "-o", str(target))
     book = openpyxl.load_workbook(target)
     assert short_rows(book) == []
     rows = list(book.active.iter_rows(values_only=True))
-    assert (
-        rows[1][0] == "市级已划转、本级未划转 1 项；本级已划转、市级未划转 1 项；"
-        "与对应市级事项不一致 2 项；市级新版本后待核对 0 项"
+    assert rows[1][0] == (
+        "认领（由审批服务管理局实施） 211 项（含子项 17 个）；由原部门实施 1 项；"
+        "不认领 1 项：委托事项 1 项；尚未认领 0 项"
     )
-    assert len(rows) == 4 + 4
+    assert len(rows) == 4 + 213
 
 
 def test_a_new_city_edition_flags_the_county_copies_of_changed_items(shuocheng, derived, clerk, publisher):
@@ -260,14 +266,14 @@ def test_a_new_city_edition_flags_the_county_copies_of_changed_items(shuocheng, 
     edition_publish(edition=edition_compile(slug="2024", title="2024年版", jurisdiction=city, on=DAY), user=publisher)
     flagged = ApprovalItem.objects.filter(jurisdiction=shuocheng).exclude(review_reason="")
     assert [(i.code, i.review_reason) for i in flagged] == [("SC-0001", "市级2024版：退回原部门")]
-    assert alignment_report(shuocheng).counts()["review"] == 1
+    assert alignment_report(shuocheng).counts["claimed"] == 212  # SZ-0001 is no longer the city bureau's
 
 
 def test_the_alignment_page_in_the_admin(client, clerk, derived, shuocheng):
     client.force_login(clerk)
     page = client.get(reverse("admin:approvals_jurisdiction_alignment", args=[shuocheng.pk]))
     assert page.status_code == 200
-    assert "市级已划转、本级未划转：0 项" in page.content.decode()
+    assert "<li>认领（由审批服务管理局实施）：213 项（含子项 17 个）</li>" in page.content.decode()
     city = Jurisdiction.objects.get(code="shuozhou")
     _assert_not_found(client.get(reverse("admin:approvals_jurisdiction_alignment", args=[city.pk])))
 
@@ -282,16 +288,22 @@ def test_deriving_is_refused_for_the_city_itself():
 
 
 def test_the_public_alignment_pages(client, derived, shuocheng, county_notice, county_clerk):
-    services.item_return(
-        item=ApprovalItem.objects.get(code="SC-0002"), effective_on=DAY, document=county_notice, user=county_clerk
+    claims_decide(
+        county=shuocheng,
+        items=[ApprovalItem.objects.get(code="SZ-0002")],
+        decision=Claim.Decision.DEPARTMENT,
+        document=county_notice,
+        effective_on=DAY,
+        user=county_clerk,
     )
     listing = client.get("/alignment/")
     assert listing.status_code == 200
-    counts = dict((county.code, n) for county, n in listing.context["reports"])
-    assert counts["shuocheng"] == {"missing": 1, "extra": 0, "different": 1, "review": 0}
-    assert counts["yingxian"]["missing"] == 230  # a county that has not started its catalogue yet
+    counts = {summary.county.code: summary.counts for summary in listing.context["summaries"]}
+    assert counts["shuocheng"] == {"claimed": 212, "department": 1, "declined": 0, "undecided": 0}
+    assert counts["yingxian"] == {"claimed": 0, "department": 0, "declined": 0, "undecided": 213}  # not started
+    assert '<td colspan="4" data-label="认领情况">尚未录入</td>' in listing.content.decode()
     page = client.get("/alignment/shuocheng/")
-    assert "市级已划转、本级未划转：1 项" in page.content.decode()
+    assert "<li>由原部门实施：1 项（主项）</li>" in page.content.decode()
     _assert_not_found(client.get("/alignment/shuozhou/"))
 
 

@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from approvals.alignment import CATEGORIES, alignment_report, write_alignment_xlsx
+from approvals.alignment import alignment_report, write_alignment_xlsx
 from approvals.models import Jurisdiction
 
 
 class Command(BaseCommand):
-    help = "写出县（市、区）划转事项与市级的对齐情况：未划转、多划转、不一致、待核对的事项及数量。"
+    help = "写出县（市、区）对市级事项的认领情况：认领、由原部门实施、不认领（及理由）、尚未认领的事项及数量。"
 
     def add_arguments(self, parser):
         parser.add_argument("county", help="县（市、区）的代码或名称，例如 shuocheng 或 朔城区")
@@ -18,5 +18,4 @@ class Command(BaseCommand):
             raise CommandError(f"没有名为“{county}”的县（市、区）。可用的代码：{names}。")
         report = alignment_report(place)
         write_alignment_xlsx(report, output)
-        counts = "，".join(f"{CATEGORIES[c]} {n} 项" for c, n in report.counts().items())
-        self.stdout.write(f"已写入 {output}：{place.name}，{counts}。")
+        self.stdout.write(f"已写入 {output}：{place.name}，{report.text()}。")
