@@ -9,6 +9,14 @@ class ApprovalsConfig(AppConfig):
     name = "approvals"
     verbose_name = _("事项登记册")
 
+    def ready(self):
+        from django.conf import settings
+
+        from approvals import codes
+
+        # A malformed IMPLEMENTATION_CODE_FORMAT stops the start (ImproperlyConfigured), not each page showing a code.
+        codes.implementation_code_parts(settings.IMPLEMENTATION_CODE_FORMAT)
+
 
 class RegisterAdminConfig(admin_apps.AdminConfig):
     """Replaces django.contrib.admin in INSTALLED_APPS: `admin.site` is the scoped site of approvals/admin_scope.py."""

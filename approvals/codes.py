@@ -8,8 +8,11 @@ Pure functions and Django validators; no models, so that models, forms, imports 
 """
 
 import re
+import string
+from collections.abc import Mapping
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +35,21 @@ class ExerciseLevel(models.IntegerChoices):
     COUNTY = 4, _("县级")
     TOWNSHIP = 5, _("镇（乡、街道）级")
     VILLAGE = 6, _("村级")
+
+
+# A jurisdiction's level (Jurisdiction.Level's values; no model is imported here) → the 行使层级 of its items.
+LEVEL_OF_JURISDICTION = {"province": ExerciseLevel.PROVINCE, "city": ExerciseLevel.CITY, "county": ExerciseLevel.COUNTY}
+
+
+def exercise_level_of(stored: int | None, jurisdiction_level: str) -> int | None:
+    """An item's 行使层级: the one stored on it, or else its jurisdiction's (市本级 3 市级, 县区 4 县级, 省 2 省级).
+
+    The one rule wherever the level is shown or composed; None when neither says (an unknown level).
+    """
+    if stored:
+        return int(stored)
+    level = LEVEL_OF_JURISDICTION.get(jurisdiction_level)
+    return int(level) if level is not None else None
 
 
 def credit_code_check_character(first17: str) -> str:
@@ -86,6 +104,52 @@ def validate_basic_code(value: str) -> None:
 def item_type_code(item_type: str) -> str:
     """GB/T 39046 事项类型代码: the ten types in the standard's order, 01 行政许可 … 10 其他行政权力."""
     return f"{list(ItemType.values).index(item_type) + 1:02d}"
+
+
+# The parts an 实施编码 may be composed of, by their names in IMPLEMENTATION_CODE_FORMAT.
+IMPLEMENTATION_CODE_PARTS = {
+    "credit_code": "实施主体的统一社会信用代码（18 位）",
+    "item_type_code": "事项类型代码（2 位，01 行政许可 … 10 其他行政权力）",
+    "basic_code": "基本编码",
+    "exercise_level": "行使层级代码（1 位，1 国家级 … 6 村级）",
+    "division_code": "实施地的行政区划代码（6 位）",
+}
+
+
+def implementation_code_parts(fmt: str) -> tuple[str, ...]:
+    """The part names `fmt` uses, in order; ImproperlyConfigured for anything but plain {name} placeholders."""
+    try:
+        fields = list(string.Formatter().parse(fmt))
+    except ValueError as error:
+        raise ImproperlyConfigured(f"IMPLEMENTATION_CODE_FORMAT {fmt!r}: {error}") from None
+    names = tuple(name for _literal, name, _spec, _conversion in fields if name is not None)
+    wrong = [name for name in names if name not in IMPLEMENTATION_CODE_PARTS]
+    dressed = any(spec or conversion for _literal, name, spec, conversion in fields if name is not None)
+    if wrong or dressed or not names:
+        raise ImproperlyConfigured(
+            f"IMPLEMENTATION_CODE_FORMAT {fmt!r} may use only {{name}} placeholders of "
+            f"{', '.join(IMPLEMENTATION_CODE_PARTS)}, at least one"
+        )
+    return names
+
+
+def implementation_code(parts: Mapping[str, object], fmt: str | None = None) -> str:
+    """An item's 实施编码 (GB/T 39046), composed from `parts` by the format `fmt` (default: the setting
+    IMPLEMENTATION_CODE_FORMAT), e.g. "{credit_code}{item_type_code}{basic_code}{exercise_level}".
+
+    `parts` maps the names of IMPLEMENTATION_CODE_PARTS to their values for one item. The composition is
+    a setting because provinces compose the code differently. A part the format needs that is missing
+    or empty (no 基本编码 entered, no credit code for the implementing body, no single implementing
+    body) gives "": an item has no 实施编码 rather than a wrong one.
+    """
+    fmt = settings.IMPLEMENTATION_CODE_FORMAT if fmt is None else fmt
+    values = {}
+    for name in implementation_code_parts(fmt):
+        value = parts.get(name)
+        if value is None or str(value).strip() == "":
+            return ""
+        values[name] = str(value).strip()
+    return fmt.format_map(values)
 
 
 # GB/T 2260 codes of the jurisdictions the official data names (the fixture and migration 0013 use them).

@@ -15,7 +15,7 @@ def _fresh_cache():
 
 def test_the_root_lists_the_endpoints(client):
     links = client.get("/api/").json()
-    assert set(links) == {"items", "departments", "editions", "changes", "schema"}
+    assert set(links) == {"items", "departments", "editions", "jurisdictions", "changes", "schema"}
     assert links["items"] == "http://testserver/api/items/"
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from approvals import access, rules
-from approvals.models import ApprovalItem, PolicyDocument
+from approvals.models import ApprovalItem, Department, PolicyDocument
 
 STALE_MESSAGE = _(
     "保存被拒绝：在您打开此页面之后，其他人已经修改并保存了这个事项。"
@@ -37,6 +37,10 @@ class ApprovalItemForm(ConcurrentForm):
         if "version" in self.fields:
             self.fields["version"] = CheckedVersionField(widget=self.fields["version"].widget)
 
+    def clean_basic_code(self) -> str:
+        # Codes are printed in capitals; a clerk may type them otherwise or paste a space along.
+        return self.cleaned_data["basic_code"].strip().upper()
+
     def clean(self):
         if "version" in self.cleaned_data:
             cleaned = super().clean()
@@ -55,6 +59,19 @@ class ApprovalItemForm(ConcurrentForm):
             except ValidationError as error:
                 self.add_error("parent", error)
         return cleaned
+
+
+class DepartmentForm(forms.ModelForm):
+    """A department; its 统一社会信用代码 is checked by the model's validator (GB 32100-2015, in Chinese)."""
+
+    class Meta:
+        model = Department
+        # The admin page decides which fields it shows; a narrower list here would hide the others there.
+        fields = "__all__"  # noqa: DJ007
+
+    def clean_credit_code(self) -> str:
+        # Stored as the code is printed: capitals, no surrounding space (the check reads it so too).
+        return self.cleaned_data["credit_code"].strip().upper()
 
 
 class ItemDepartmentFormSet(BaseInlineFormSet):

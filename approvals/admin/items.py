@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from concurrency.fields import IntegerVersionField
 from concurrency.forms import VersionWidget
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.urls import path
 from django.utils.html import format_html
@@ -17,11 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from approvals import effective, queries, services
+from approvals import claims, codes, effective, queries, services
 from approvals.admin.actions import TRANSFER_ACTIONS, register_on_date_view
 from approvals.admin.flat_io import FlatImportExportMixin
 from approvals.admin.forms import ApprovalItemForm, ItemDepartmentFormSet
 from approvals.admin_scope import ScopedAdmin, ScopedInline
+from approvals.item_codes import item_codes
 from approvals.models import (
     GUIDE_FIELDS,
     ApprovalItem,
@@ -158,7 +159,16 @@ class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
     search_fields = ("code", "name", "children__name")
     list_select_related = ("jurisdiction", "intake__document", "parent")
     list_per_page = 50
-    readonly_fields = ("code", "status", "upcoming_display", "batch_display", "created_at", "updated_at")
+    readonly_fields = (
+        "code",
+        "status",
+        "upcoming_display",
+        "batch_display",
+        "item_type_code_display",
+        "implementation_code_display",
+        "created_at",
+        "updated_at",
+    )
     autocomplete_fields = ("parent",)
     inlines = (ItemDepartmentInline, SubItemInline, TransferInline)
     actions = TRANSFER_ACTIONS
@@ -179,6 +189,10 @@ class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
                     "version",
                 )
             },
+        ),
+        (
+            _("国家标准编码（GB/T 39046）"),
+            {"fields": ("basic_code", "exercise_level", "item_type_code_display", "implementation_code_display")},
         ),
         (_("当前状态（由划转记录决定）"), {"fields": ("status", "upcoming_display", "batch_display")}),
         (
@@ -242,6 +256,27 @@ class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
     def batch_display(self, obj: ApprovalItem) -> str:
         return obj.batch_text() or "—"
 
+    @admin.display(description=_("事项类型代码"))
+    def item_type_code_display(self, obj: ApprovalItem) -> str:
+        return codes.item_type_code(obj.item_type) if obj.item_type else "—"
+
+    @admin.display(description=_("实施编码"))
+    def implementation_code_display(self, obj: ApprovalItem) -> str:
+        found = item_codes([obj.pk]).get(obj.pk) if obj.pk else None
+        if found is None or not found.implementation_code:
+            return _("—（缺少实施主体的统一社会信用代码、基本编码等组成部分时不生成）")
+        return found.implementation_code
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # A county's copy of a city item keeps the city's name, type and legal basis (approvals/claims.py).
+        return (*fields, *claims.LOCKED_FIELDS) if obj is not None and obj.derived_from_id else fields
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.derived_from_id and request.method == "GET":
+            messages.info(request, claims.LOCKED_NOTICE)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def has_record_transfer_permission(self, request) -> bool:
         return request.user.has_perm("approvals.add_transfer")
 
@@ -281,6 +316,8 @@ class ApprovalItemAdmin(FlatImportExportMixin, ScopedAdmin, SimpleHistoryAdmin):
             remarks=item.remarks,
             source_text=item.source_text,
             guide=guide,
+            basic_code=item.basic_code,
+            exercise_level=item.exercise_level,
             user=request.user,
         )
         # The admin goes on with the object its form built (the message, the redirect): make it the created one.

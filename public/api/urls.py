@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from public.api import changes, views
+from public.api import changes, jurisdictions, views
 from public.api.schema import SchemaView
 
 app_name = "api"
@@ -10,6 +10,7 @@ router = SimpleRouter()
 router.register("items", views.ItemViewSet, basename="item")
 router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("editions", views.EditionViewSet, basename="edition")
+router.register("jurisdictions", jurisdictions.JurisdictionViewSet, basename="jurisdiction")
 
 urlpatterns = [
     path("", views.root, name="root"),
