@@ -257,6 +257,17 @@ class RegisterAdminSite(admin.AdminSite):
             raise Http404(_("缺少自动补全的参数。"))
         return super().autocomplete_view(request)
 
+    def index(self, request, extra_context=None):
+        # Work waiting for the user, at the top of the index: each model admin with an `index_queue(request)`
+        # (catalog's 群众留言) says what it holds within the user's scope; approvals names none of them.
+        queues = []
+        for model_admin in self._registry.values():
+            queue = getattr(model_admin, "index_queue", None)
+            summary = queue(request) if queue is not None else None
+            if summary:
+                queues.append(summary)
+        return super().index(request, {"queues": queues, **(extra_context or {})})
+
     def each_context(self, request):
         context = super().each_context(request)
         user = getattr(request, "user", None)

@@ -23,3 +23,11 @@ def forwarded_client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(hops[-count].strip()))
     except ValueError:  # not written by our proxy (or a request that bypassed it): the socket's address
         return remote
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address wherever the application keys something on it (lockouts, the feedback limit):
+    behind our proxies (DJANGO_BEHIND_PROXY) the one they forwarded, otherwise REMOTE_ADDR."""
+    if getattr(settings, "PROXY_COUNT", 0):
+        return forwarded_client_ip(request) or ""
+    return request.META.get("REMOTE_ADDR", "")

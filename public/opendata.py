@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from approvals.models import ApprovalItem, ItemStatus, Jurisdiction
+from approvals.models import ApprovalItem, Department, Jurisdiction
+from approvals.offices import handling_offices
 from public import vocabularies
 
 Absolute = Callable[[str], str]
@@ -22,6 +23,9 @@ CPSV_CONTEXT = {
     "eli": "http://data.europa.eu/eli/ontology#",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "locn": "http://www.w3.org/ns/locn#",
+    "time": "http://www.w3.org/2006/time#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
 }
 LANGUAGE = vocabularies.LANGUAGE
 
@@ -34,22 +38,59 @@ def location(jurisdiction: Jurisdiction) -> dict:
     return {"@type": "dct:Location", "skos:prefLabel": _text(jurisdiction.name)}
 
 
-def _organisation(item: ApprovalItem, absolute: Absolute) -> dict:
-    """Who carries the item out now: the bureau while it is there, otherwise its own department(s)."""
-    jurisdiction = item.jurisdiction
-    departments = [link.department for link in item.department_links.all()]
-    if item.status == ItemStatus.BUREAU:
-        bureau = next((d for d in jurisdiction.departments.all() if d.is_bureau), None)
-        departments = [bureau] if bureau else departments
-    organisation = {"@type": "cv:PublicOrganisation", "dct:spatial": location(jurisdiction)}
-    if not departments:
-        return {**organisation, "skos:prefLabel": _text(item.source_text)}
-    department = departments[0]
+def _organisation(item: ApprovalItem, office: Department | None, absolute: Absolute) -> dict:
+    """Who carries the item out now: the (first) office that handles it (approvals.offices.handling_offices);
+    a cancelled or devolved item names its departments as the table prints them."""
+    organisation = {"@type": "cv:PublicOrganisation", "dct:spatial": location(item.jurisdiction)}
+    if office is None:
+        return {**organisation, "skos:prefLabel": _text(item.department_text())}
     return {
-        "@id": absolute(department.get_absolute_url()),
+        "@id": absolute(office.get_absolute_url()),
         **organisation,
-        "skos:prefLabel": _text(department.full_name or department.short_name),
+        "skos:prefLabel": _text(office.full_name or office.short_name),
     }
+
+
+def _opening_hours(office: Department) -> dict:
+    # cv:openingHours takes a time:TemporalEntity; the register has the hours in words, its description.
+    return {"@type": "time:TemporalEntity", "dct:description": _text(office.office_hours)}
+
+
+def _contact_point(office: Department) -> dict:
+    """The office's contact point: telephone, address, hours and web page, those the register has."""
+    point: dict = {"@type": "cv:ContactPoint"}
+    if office.phone:
+        point["cv:telephone"] = office.phone
+    if office.address:
+        point["locn:address"] = {"@type": "locn:Address", "locn:fullAddress": _text(office.address)}
+    if office.office_hours:
+        point["cv:openingHours"] = _opening_hours(office)
+    if office.website:
+        point["cv:contactPage"] = {"@id": office.website, "@type": "foaf:Document"}
+    return point
+
+
+def _channels(item: ApprovalItem, office: Department) -> list[dict]:
+    """The office's hall, and its online service when it has one. Blank nodes: the same office serves many
+    items, and each channel names the item it is for (dct:identifier, one per channel)."""
+    name = office.full_name or office.short_name
+    hall = {
+        "@type": "cv:Channel",
+        "dct:identifier": f"{item.code}/{office.slug}/窗口",
+        "dct:description": _text(f"到{name}办理" + (f"：{office.address}" if office.address else "")),
+    }
+    if office.office_hours:
+        hall["cv:openingHours"] = _opening_hours(office)
+    channels = [hall]
+    if office.website:
+        online = {
+            "@type": "cv:Channel",
+            "dct:identifier": f"{item.code}/{office.slug}/网上办理",
+            "dct:description": _text(f"网上办理：{office.website}"),
+            "foaf:page": {"@id": office.website},
+        }
+        channels.append(online)
+    return channels
 
 
 def _legal_resources(item: ApprovalItem, absolute: Absolute) -> list[dict]:
@@ -87,9 +128,12 @@ def item_jsonld(item: ApprovalItem, absolute: Absolute) -> dict:
     """The item as a CPSV-AP 3.2 `cpsv:PublicService`.
 
     A sub-item and its main item are related services (`cv:relatedService`, both ways); the main item also
-    names its sub-items as its parts. `item` should come with `jurisdiction__departments`,
-    `department_links__department`, `transfers__document`, `parent` and `children` prefetched.
+    names its sub-items as its parts. The office that handles it (approvals.offices) is the competent
+    authority, its contact point and its channels. `item` should come from public.selectors.item_pages
+    (`department_links__department`, the jurisdiction's bureau, `transfers__document`, `parent` and `children`
+    prefetched).
     """
+    offices = handling_offices(item)
     description = f"{item.get_item_type_display()}事项：{item.name}。当前{item.get_status_display()}。"
     if item.remarks:
         description += item.remarks
@@ -107,9 +151,13 @@ def item_jsonld(item: ApprovalItem, absolute: Absolute) -> dict:
         "dct:type": vocabularies.concept("item-types", item.item_type, absolute),
         "adms:status": vocabularies.concept("statuses", item.status, absolute),
         "dct:spatial": location(item.jurisdiction),
-        "cv:hasCompetentAuthority": _organisation(item, absolute),
+        "cv:hasCompetentAuthority": _organisation(item, offices[0] if offices else None, absolute),
         "cv:hasLegalResource": _legal_resources(item, absolute),
     }
+    if offices:
+        # CPSV-AP 3.2 names the property cv:contactPoint (its SHACL shape's path), not cv:hasContactPoint.
+        service["cv:contactPoint"] = [_contact_point(office) for office in offices]
+        service["cv:hasChannel"] = [channel for office in offices for channel in _channels(item, office)]
     children = list(item.children.all())
     related = [item.parent] if item.parent_id else children
     if related:

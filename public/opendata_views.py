@@ -34,7 +34,7 @@ def edition_dataset(request, slug: str):
 
 
 def item_service(request, code: str):
-    item = get_object_or_404(selectors.item_pages().prefetch_related(_bureaus("jurisdiction__departments")), code=code)
+    item = get_object_or_404(selectors.item_pages(), code=code)
     return _jsonld(item_jsonld(item, request.build_absolute_uri))
 
 

@@ -102,6 +102,19 @@ def test_every_public_item_conforms_to_cpsv_ap_3_2_0(client, shapes):
     assert all((o, s) in related for s, o in related)
 
 
+def test_the_offices_contact_points_and_channels_conform_to_cpsv_ap_3_2_0(client, shapes):
+    """Issue 20: with every contact field filled (the official data has none yet), the bureau's items and a returned
+    item's department give contact points and channels that the shapes accept."""
+    from approvals.models import Department
+
+    contacts = {"address": "开发区民福东街", "phone": "0349-2021234", "office_hours": "工作日 9:00—17:30"}
+    Department.objects.filter(jurisdiction__code="shuozhou").update(**contacts, website="https://zwfw.example/")
+    data = _graph(client, ["/items/SZ-0001/cpsv.jsonld", "/items/SZ-0002/cpsv.jsonld", "/items/SZ-0216/cpsv.jsonld"])
+    assert _results(data, shapes("cpsv-ap-3.2.0-SHACL.ttl")) == []
+    assert _count(data, CV.ContactPoint) == 3
+    assert _count(data, CV.Channel) == 6  # each item's hall and online service
+
+
 def test_the_catalogue_editions_and_code_lists_conform_to_dcat_ap_3_0_1(client, shapes):
     data = _graph(client, _dcat_urls())
     assert _results(data, shapes("dcat-ap-3.0.1-SHACL.ttl")) == []
