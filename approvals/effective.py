@@ -27,7 +27,7 @@ from approvals.rules import INTAKE_KINDS, TRANSITIONS, date_text
 BATCH = 2000
 Kind = Transfer.Kind
 
-# What happens to the item on the event's date, after "将于 2027年3月1日 起".
+# What happens to the item on the event's date, after "将于2027年3月1日起".
 UPCOMING = {
     Kind.TRANSFER: gettext_lazy("划转至审批服务管理局实施"),
     Kind.ACCEPT: gettext_lazy("由审批服务管理局承接实施"),
@@ -38,8 +38,8 @@ UPCOMING = {
 
 
 def upcoming_text(kind: str, on: datetime.date) -> str:
-    """The notice of an item waiting for an event: 将于 2027年3月1日 起退回原部门实施."""
-    return _("将于 %(date)s 起%(change)s") % {"date": date_text(on), "change": UPCOMING[kind]}
+    """The notice of an item waiting for an event: 将于2027年3月1日起退回原部门实施."""
+    return _("将于%(date)s起%(change)s") % {"date": date_text(on), "change": UPCOMING[kind]}
 
 
 def pending_of(item_ids: Iterable[int]) -> dict[int, tuple[str, datetime.date]]:

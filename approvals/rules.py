@@ -69,6 +69,18 @@ def date_text(day: datetime.date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else _("日期不详")
 
 
+def undated_text(*, kind: str, batch_label: str, document_number: str, first_batch: str) -> str:
+    """What an item's history says of an event whose date is unknown, in place of the date.
+
+    A transfer of the first batch (`first_batch`: its 划转情况 label, the first of the batch filter's)
+    took effect with that batch's document, whose date is not on record either (朔政发〔2020〕7号):
+    "随首批划转（朔政发〔2020〕7号）" says when, where "日期不详" said nothing.
+    """
+    if kind == Kind.TRANSFER and batch_label and batch_label == first_batch:
+        return _("随首批划转（%(document)s）") % {"document": document_number}
+    return date_text(None)
+
+
 def walk(kinds: Iterable[str], *, code: str = "", name: str = "") -> list[tuple[str, str]]:
     """(from status, to status) of each event of a history that starts at 未划转."""
     status, steps = ItemStatus.PENDING, []

@@ -81,6 +81,12 @@ def _by_value(data, choices: dict[str, list[tuple[str, str]]]):
     return data
 
 
+def _offered(choices: list[tuple[str, str]], present: set[str], chosen: str | None) -> list[tuple[str, str]]:
+    """The `choices` that have listed items (`present`), and the one `chosen` even without: a link with a
+    value that has no items yet (a department with none) shows its empty list, not "无法识别，已忽略"."""
+    return [(value, label) for value, label in choices if value in present or value == chosen]
+
+
 class ItemFilter(django_filters.FilterSet):
     """The one filterset of the public list, its downloads and the API's item list.
 
@@ -93,7 +99,9 @@ class ItemFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         label=_("搜索"),
-        help_text=_("按事项名称或子项名称查找，例如“危险货物”；标点和空格不影响结果。"),
+        help_text=_(
+            "按事项名称或子项名称查找，例如“危险货物”，也可以输入拼音或拼音首字母（weixianhuowu、wxhw）；标点和空格不影响结果。"
+        ),
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("输入事项名称中的字词"), "maxlength": 200}),
     )
     section = django_filters.ChoiceFilter(
@@ -163,8 +171,13 @@ class ItemFilter(django_filters.FilterSet):
         data = _by_value({} if data is None else data, {"department": departments, "batch": choices["batches"]})
         super().__init__(data, queryset, **kwargs)
         self.jurisdiction = jurisdiction
-        self.filters["department"].extra["choices"] = departments
-        self.filters["batch"].extra["choices"] = choices["batches"]
+        accepted = {"department": departments, "batch": choices["batches"]}
+        for name, present in choices["present"].items():
+            every = accepted[name] if name in accepted else self.filters[name].extra["choices"]
+            self.filters[name].extra["choices"] = _offered(every, present, data.get(name))
+            # A form field built earlier from the class's filters (the API schema reads them) was copied with
+            # every choice: built again from these.
+            self.filters[name].__dict__.pop("_field", None)
 
     def filter_queryset(self, queryset: QuerySet[ApprovalItem]) -> QuerySet[ApprovalItem]:
         # Within one jurisdiction its index narrows the rows; across all of them the search index does.
@@ -198,6 +211,10 @@ class ItemFilter(django_filters.FilterSet):
         counts the term's selectivity twice.
         """
         return self._filtered(self.queryset, lambda items, term: items.search_candidates(term))
+
+    def unsearched(self) -> QuerySet[ApprovalItem]:
+        """The filtered items without the search, where a near miss of a term that found nothing is looked for."""
+        return self._filtered(self.queryset, lambda items, term: items)
 
     def walked(self) -> QuerySet[ApprovalItem]:
         """The filtered items with only the exact part of the search, for walking the list in order."""

@@ -9,20 +9,63 @@ rows in Python (templatetags/catalog_list.py), the API serializes them (api/seri
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from urllib.parse import quote
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from approvals.models import ApprovalItem, ItemDepartment, ItemStatus, ItemType, Transfer
+from approvals import offices
+from approvals.item_codes import ItemCodes, compose
+from approvals.models import ApprovalItem, Department, ItemDepartment, ItemStatus, ItemType, Transfer
+from approvals.rules import date_text
+from approvals.vocabulary import RETURNED_REMARK
 from public.selectors import edition_number, labels
 
 _MARK = "__code__"
 _MAIN = ("pk", "code", "name", "item_type", "status", "source_text", "in_base_catalogue", "remarks")
+_PLACE = ("jurisdiction__name",)
 _BATCH = ("intake__kind", "intake__document__batch_label")
 _SUB = ("parent_id", "code", "name", "item_type", "status")
-_DEPARTMENT = ("item_id", "position", "department__slug", "department__short_name", "department__full_name")
+_DEPARTMENT = (
+    "item_id",
+    "position",
+    "department__slug",
+    "department__short_name",
+    "department__full_name",
+    "department__credit_code",
+)
+# The parts of the national codes (approvals/item_codes.py) a row holds besides its type, status and departments.
+_CODES = ("basic_code", "exercise_level", "jurisdiction__level", "jurisdiction__division_code")
+_BUREAU_FIELDS = ("full_name", "short_name", "credit_code")
+
+
+def _bureau(field: str) -> Subquery:
+    """A field of the item's jurisdiction's bureau (`offices.bureau_of`'s choice), for its row."""
+    bureaus = Department.objects.filter(jurisdiction_id=OuterRef("jurisdiction_id"), is_bureau=True)
+    return Subquery(bureaus.order_by("position", "pk").values(field)[:1])
+
+
+def _codes(item_type: str, status: str, parts: list, departments: list[tuple]) -> ItemCodes:
+    """The row's national codes from what its queries read: the same composition as the item page's."""
+    basic_code, stored_level, level, division_code, bureau_full, bureau_short, bureau_credit = parts
+    source = offices.handling_source(status)
+    body = None
+    if source == offices.BUREAU and bureau_short is not None:
+        body = (bureau_full or bureau_short, bureau_credit or "")
+    elif source == offices.OWN_DEPARTMENTS and len(departments) == 1:
+        _slug, short, full, credit = departments[0]
+        body = (full or short, credit or "")
+    return compose(
+        item_type=item_type,
+        basic_code=basic_code,
+        stored_level=stored_level,
+        jurisdiction_level=level,
+        division_code=division_code,
+        body=body,
+    )
 
 
 def url_maker(name: str):
@@ -35,14 +78,18 @@ def load_rows(ids: list[int] | QuerySet, ordering: list[str] | None) -> dict[int
     """{pk: row} of the main items `ids` (pks, or a subquery of them), sorted by `ordering` (None: any order).
 
     A row holds what the lists show of a main item:
-    - `code`, `name`, `url` (its page), `number` (its 序号 in the latest published edition of its
-      jurisdiction, or None), `type` and `status_label` (the labels), `status` (the code), `batch`
-      (划转情况), `source` (the 划转部门 cell when it has no department), `in_base_catalogue`, `remarks`;
+    - `code`, `name`, `url` (its page), `place` (its jurisdiction's name), `number` (its 序号 in the
+      latest published edition of its jurisdiction, or None), `type` and `status_label` (the labels),
+      `status` (the code), `batch` (划转情况), `source` (the 划转部门 cell when it has no department),
+      `in_base_catalogue`, `remarks`;
     - `departments`: (url, short name) in the table's order, and `department_refs`: the same as
       {slug, short_name, full_name} for the API; `department_text`: the cell as the tables print it;
-    - `subs`: (url, name) of its sub-items, and `sub_items`: {code, name, item_type, status} for the API.
+    - `subs`: (url, name) of its sub-items, and `sub_items`: {code, name, item_type, status} for the API;
+    - `codes`: its national codes (approvals.item_codes.ItemCodes), from the same queries.
     """
-    mains = ApprovalItem.objects.filter(pk__in=ids).values_list(*_MAIN, *_BATCH, edition_number())
+    mains = ApprovalItem.objects.filter(pk__in=ids).values_list(
+        *_MAIN, *_PLACE, *_BATCH, edition_number(), *_CODES, *(_bureau(f) for f in _BUREAU_FIELDS)
+    )
     mains = list(mains.order_by(*ordering) if ordering else mains.order_by())
     if not mains:
         return {}
@@ -62,12 +109,13 @@ def load_rows(ids: list[int] | QuerySet, ordering: list[str] | None) -> dict[int
         departments[item_id].append(department)
 
     rows = {}
-    for pk, code, name, item_type, status, source, base, remarks, kind, batch, number in mains:
-        shorts = [short for _slug, short, _full in departments[pk]]
+    for pk, code, name, item_type, status, source, base, remarks, place, kind, batch, number, *parts in mains:
+        shorts = [short for _slug, short, _full, _credit in departments[pk]]
         rows[pk] = {
             "pk": pk,
             "code": code,
             "number": number,
+            "place": place,
             "url": item_url(code),
             "name": name,
             "type": types.get(item_type, ""),
@@ -77,10 +125,11 @@ def load_rows(ids: list[int] | QuerySet, ordering: list[str] | None) -> dict[int
             "source": source,
             "in_base_catalogue": base,
             "remarks": remarks,
-            "departments": [(department_url(slug), short) for slug, short, _full in departments[pk]],
+            "departments": [(department_url(slug), short) for slug, short, _full, _credit in departments[pk]],
             "department_refs": [
-                {"slug": slug, "short_name": short, "full_name": full} for slug, short, full in departments[pk]
+                {"slug": slug, "short_name": short, "full_name": full} for slug, short, full, _credit in departments[pk]
             ],
+            "codes": _codes(item_type, status, parts, departments[pk]),
             "department_text": "、".join(shorts) if shorts else source,
             "subs": [(item_url(sub_code), sub_name) for sub_code, sub_name, _type, _status in subs[pk]],
             "sub_items": [
@@ -88,4 +137,23 @@ def load_rows(ids: list[int] | QuerySet, ordering: list[str] | None) -> dict[int
                 for c, n, t, s in subs[pk]
             ],
         }
+    return rows
+
+
+def with_returns(rows: list[dict]) -> list[dict]:
+    """`rows` (of `load_rows`) whose returned items show their return instead of their old batch, in one query.
+
+    A returned item's 划转情况 is the batch that once brought it to the bureau (首次划转); where a page
+    lists what a department carries out itself, that reads as if it had just been transferred. Its
+    return in force (not one dated later) is what put it there: 2022年8月9日退回, or 退回 undated.
+    """
+    returned = [row["pk"] for row in rows if row["status"] == ItemStatus.RETURNED]
+    events = Transfer.objects.filter(item_id__in=returned, kind=Transfer.Kind.RETURN, pending=False)
+    last: dict[int, datetime.date | None] = {}
+    for item_id, effective_on in events.order_by("item_id", "sequence").values_list("item_id", "effective_on"):
+        last[item_id] = effective_on
+    for row in rows:
+        if row["pk"] in last:
+            day = last[row["pk"]]
+            row["batch"] = _("%(date)s退回") % {"date": date_text(day)} if day else RETURNED_REMARK
     return rows

@@ -81,6 +81,27 @@ class ListPage:
         """Known only when the count is exact."""
         return None if self.estimated else max(1, math.ceil(self.count / self.per_page))
 
+    def page_range(self, around: int = 2) -> list[int | None]:
+        """The page numbers the list links to, None for a gap: 1 … 4 5 [6] 7 8 … 16.
+
+        The first page, `around` pages either side of this one and the last. Without an exact count
+        there is no last page to promise: the range ends at the next page, the one page known to
+        exist, and the gap after it stands for the pages not counted. A gap of one page shows it.
+        """
+        last = self.num_pages
+        known = last if last is not None else self.number + 1 if self.has_next else self.number
+        shown = sorted({1, known, *range(max(1, self.number - around), min(known, self.number + around) + 1)})
+        numbers: list[int | None] = []
+        for number in shown:
+            if numbers and number - numbers[-1] == 2:
+                numbers.append(number - 1)
+            elif numbers and number - numbers[-1] > 2:
+                numbers.append(None)
+            numbers.append(number)
+        if last is None and self.has_next:
+            numbers.append(None)
+        return numbers
+
 
 def catalogue_page(filterset: ItemFilter, number: str | int | None, per_page: int) -> ListPage:
     """The page `number` of the items `filterset` chooses: the catalogue's list and the API's item list.

@@ -63,10 +63,10 @@ def test_a_large_result_says_it_is_an_estimate_or_a_lower_bound(client, monkeypa
     page = response.context["page"]
     text = response.content.decode()
     if connection.vendor == "postgresql" and page.count_kind == Count.ESTIMATE:
-        assert f"约 {page.count} 项（结果较多，此为估计数），第 1 页" in text
+        assert f"约 {page.count} 项（主项），结果较多，此为估计数，第 1 页" in text
     else:
         assert page.count_kind == Count.MORE_THAN
-        assert "超过 30 项（结果较多，未逐一清点），第 1 页" in text
+        assert "超过 30 项（主项），结果较多，未逐一清点，第 1 页" in text
     assert "/ " not in text.split('role="status">')[1].split("</p>")[0]  # no total of pages to promise
     assert 'rel="next"' in text and 'rel="prev"' not in text
 
@@ -79,7 +79,7 @@ def test_the_unfiltered_list_keeps_its_exact_count_from_the_summary(client, monk
     response = client.get("/")
     page = response.context["page"]
     assert (page.count, page.count_kind, page.num_pages) == (303, Count.EXACT, 16)
-    assert "共 303 项，第 1 / 16 页" in response.content.decode()
+    assert "共 303 项（主项），第 1 / 16 页" in response.content.decode()
     last = client.get("/", {"page": 99}).context["page"]
     assert (last.number, len(last.items)) == (16, 3)
 

@@ -55,4 +55,4 @@ def test_a_transfer_of_unknown_date_has_no_time_element(client):
     times = [attrs for tag, attrs in page.tags if tag == "time"]
     assert times == [{"datetime": "2022-08-09"}]
     assert page.times == ["2022年8月9日"]
-    assert '<span class="date">日期不详</span>' in html
+    assert '<span class="date">随首批划转（朔政发〔2020〕7号）</span>' in html

@@ -90,7 +90,7 @@ def test_a_return_dated_later_counts_from_its_date_in_all_three(client, clerk):
 def test_the_page_says_whose_register_of_which_day_it_shows(client):
     page = client.get("/", {"on": "2027-03-01"}).content.decode()
     assert '<h2 class="on-date">2027年3月1日 的目录（在审批服务管理局实施的事项）</h2>' in page
-    assert '<p role="status">共 213 项，第 1 / 11 页</p>' in page
+    assert '<p role="status">共 213 项（主项），第 1 / 11 页</p>' in page
     assert "目录日期：2027年3月1日" in page  # the chip that removes the date
 
 

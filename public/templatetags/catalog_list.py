@@ -15,15 +15,16 @@ register = template.Library()
 
 
 @register.simple_tag
-def item_rows(rows: list[dict], *labels: str) -> SafeString:
+def item_rows(rows: list[dict], *labels: str, place: str = "") -> SafeString:
     """<tr>s of the list table: 序号, name with its sub-items, type, departments, status and batch.
 
     `labels`: the five column headings, repeated on each cell for the phone layout (data-label).
+    `place`: the 辖区 column's heading, when the list holds several jurisdictions: a first column.
     """
-    return mark_safe("".join(_row(row, labels) for row in rows))
+    return mark_safe("".join(_row(row, labels, place) for row in rows))
 
 
-def _row(row: dict, labels: tuple[str, ...]) -> str:
+def _row(row: dict, labels: tuple[str, ...], place: str) -> str:
     number, name, kind, departments, status = labels
     subs = ""
     if row["subs"]:
@@ -35,13 +36,14 @@ def _row(row: dict, labels: tuple[str, ...]) -> str:
         where = row["source"]
     batch = format_html("<br><small>{}</small>", row["batch"]) if row["batch"] else ""
     return format_html(
-        "<tr>"
+        "<tr>{}"
         '<td data-label="{}">{}</td>'
         '<td data-label="{}"><a href="{}">{}</a>{}</td>'
         '<td data-label="{}">{}</td>'
         '<td data-label="{}">{}</td>'
         '<td data-label="{}"><span class="status status-{}">{}</span>{}</td>'
         "</tr>",
+        format_html('<td class="place" data-label="{}">{}</td>', place, row["place"]) if place else "",
         number,
         row["number"] if row["number"] is not None else "—",
         name,
