@@ -63,7 +63,7 @@ def test_the_form_is_laid_out_like_the_admins_own(client, clerk):
 
 def test_a_document_registered_inline_is_cited_by_the_new_events(client, clerk):
     client.force_login(clerk)
-    response = _action(client, "record_return", ["SZ-0212"], **_apply(**NEW_DOCUMENT))
+    response = _action(client, "record_return", ["SZ-0212"], **_apply(**NEW_DOCUMENT, note="本级无相应职责权限"))
     assert response.status_code == 302
     document = PolicyDocument.objects.get(number="朔政发〔2024〕11号")
     assert (document.jurisdiction.code, document.title, document.issuer, str(document.issued_on)) == (

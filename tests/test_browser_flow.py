@@ -180,6 +180,7 @@ def test_a_clerk_imports_an_adjustment_a_reviewer_publishes_it_and_citizens_see_
     clerk_page.goto(live_server.url + "/admin/catalog/edition/")
     _choose_publish(clerk_page, draft)
     assert "此草稿由您生成，需由另一位审核人发布（四眼原则）。" in clerk_page.locator("#content").inner_text()
+    clerk_page.get_by_label("我已阅读“2024”的发布前提醒，确认发布。").check()
     clerk_page.get_by_role("button", name="确认发布").click()
     clerk_page.wait_for_url("**/admin/catalog/edition/")
     assert _messages(clerk_page) == [FOUR_EYES]
@@ -198,18 +199,31 @@ def test_a_clerk_imports_an_adjustment_a_reviewer_publishes_it_and_citizens_see_
     assert f"与上一版（{TITLE_2022}）相比，共 3 行有变动：" in text
     assert "四眼原则" not in text
     headings = ["新增划转或承接（1 行）", "退回原部门（1 行）", "其他内容变更（1 行）"]
-    assert content.locator("h3").all_inner_texts() == headings
-    comparison = [_rows(content.locator("h3 + table").nth(i)) for i in range(3)]
+    assert content.locator("h3").all_inner_texts() == ["发布前检查", *headings]
+    checks = _rows(content.locator("table.prepublication"))
+    assert [row[0] for row in checks] == [
+        "各部分标题中的事项数与所列主项数一致",
+        "基本目录外事项经本级人民政府同意方可退回",
+        "办理时限为结构化的工作日、自然日或即办，承诺时限不长于法定时限",
+        "基本目录事项退回须说明理由",
+        "事项应有设定依据",
+    ]
+    assert [row[2].split("\n")[0] for row in checks[:3]] == ["通过", "通过", "通过"]
+    comparison = [_rows(content.locator("h3 + table").nth(i + 1)) for i in range(3)]
     assert comparison[0] == [["SZ-0304", "企业投资项目核准（改）", "市发改委", "", "首次划转", "朔政发〔2020〕7号"]]
     assert comparison[1] == [["SZ-0002", "企业投资项目核准", "市发改委", "首次划转", "", f"{number} 2024-03-01"]]
     remark = ["SZ-0100", "道路危险货物运输从业资格认定", "市交通局", "备注：", f"备注：{REMARK}", number]
     assert comparison[2] == [remark]
     assert Edition.objects.get(slug="2024").status == "draft"  # nothing published before the confirmation
     _shot(reviewer_page, "7-publish-confirmation")
+    reviewer_page.get_by_label("我已阅读“2024”的发布前提醒，确认发布。").check()
     reviewer_page.get_by_role("button", name="确认发布").click()
     reviewer_page.wait_for_url("**/admin/catalog/edition/")
     assert _messages(reviewer_page) == ["已发布：2024。"]
-    assert Edition.objects.get(slug="2024").status == "published"
+    published = Edition.objects.get(slug="2024")
+    assert (published.status, published.published_by.username) == ("published", "publisher")
+    listed = published.entries.values("item").distinct().count()  # no item has its 设定依据 on record yet
+    assert published.acknowledged_warnings.splitlines()[-1] == f"事项应有设定依据：{listed} 项"
     _shot(reviewer_page, "8-published")
 
     # Citizens: the new edition first among the editions, the returned item counted and marked returned.
@@ -223,7 +237,7 @@ def test_a_clerk_imports_an_adjustment_a_reviewer_publishes_it_and_citizens_see_
     _shot(public, "9-public-editions")
     public.goto(live_server.url + "/")
     counts = public.locator(".summary .counts").inner_text()
-    assert "213 个主项由审批服务管理局实施" in counts and "91 个主项已调整回原部门实施" in counts
+    assert "213 项（主项）由审批服务管理局实施" in counts and "91 项（主项）已调整回原部门实施" in counts
     public.get_by_label("搜索").fill("企业投资项目核准")
     public.get_by_role("button", name="查找").click()
     public.wait_for_url("**/?q=*")
@@ -236,7 +250,7 @@ def test_a_clerk_imports_an_adjustment_a_reviewer_publishes_it_and_citizens_see_
     public.get_by_role("link", name="企业投资项目核准", exact=True).click()
     public.wait_for_url("**/items/SZ-0002/")
     assert public.locator(".lead .status").inner_text() == "已退回原部门实施"
-    assert public.locator(".lead").inner_text().endswith(f"自 2024年3月1日 起，依据{number}。")
+    assert public.locator(".lead").inner_text().endswith(f"自2024年3月1日起，依据{number}。")
     assert f"{TITLE}：（二）调整回原行业主管部门实施 序号 91" in public.locator("main").inner_text()
     _shot(public, "11-public-item")
     assert errors == []  # no console error, CSP violations included

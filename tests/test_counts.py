@@ -16,7 +16,7 @@ import pytest
 from django.urls import reverse
 
 from approvals import services
-from approvals.models import ApprovalItem, Jurisdiction
+from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,10 @@ def test_the_admin_the_api_and_the_stats_page_give_the_same_numbers(client, cler
 
 
 def test_they_move_together_when_an_item_of_two_departments_is_returned(client, clerk):
-    services.item_return(item=ApprovalItem.objects.get(name=ITEM_60), effective_on=None, document=None, user=clerk)
+    notice = PolicyDocument.objects.get(
+        number="朔政发〔2022〕20号"
+    )  # the city government's: item 60 is outside the base
+    services.item_return(item=ApprovalItem.objects.get(name=ITEM_60), effective_on=None, document=notice, user=clerk)
     expected = {"市发改委": 5, "市住建局": 24, "市城市管理局": 15}
     assert _admin(client, clerk) == expected
     assert _api(client) == expected
@@ -78,7 +81,7 @@ def test_they_move_together_when_an_item_of_two_departments_is_returned(client, 
 
 def test_the_department_page_heading_gives_the_same_count(client):
     page = client.get("/departments/fgw/").content.decode()
-    assert "已划转至审批服务管理局实施（5 个主项）" in page
+    assert "已划转至审批服务管理局实施：5 项（主项）" in page
 
 
 def test_the_stats_page_says_it_counts_main_items_and_how_shared_ones_count(client):
@@ -89,14 +92,15 @@ def test_the_stats_page_says_it_counts_main_items_and_how_shared_ones_count(clie
     assert departments.rows[-1] == ("省政府下放（承接）", 2)
     assert (types.total, batches.total) == (213, 213)
     page = response.content.decode()
-    assert "各部门在审批局实施的主项数（共 213 个主项）" in page
+    assert "各部门在审批局实施的主项数：共 213 项（主项）" in page
     assert "由两个以上部门共同划转的主项在每个部门各计一次，合计按主项计。" in page
-    assert page.count('<th scope="col">主项数</th>') == 3
+    assert page.count('<th scope="col">项（主项）</th>') == 3
 
 
 def test_the_home_page_says_which_counts_are_main_items_and_which_table_rows(client):
     page = client.get("/").content.decode()
-    assert "<strong>213</strong> 个主项由审批服务管理局实施" in page
-    assert "<strong>90</strong> 个主项已调整回原部门实施" in page
-    assert "审批局实施事项按类型（表格行：有子项的主项每个子项计一行）：" in page
-    assert "<span>行政许可 172</span>" in page  # table rows; the stats page counts 167 main items
+    assert "<strong>213</strong> 项（主项）由审批服务管理局实施" in page
+    assert "<strong>90</strong> 项（主项）已调整回原部门实施" in page
+    assert "审批局实施事项按类型（有子项的主项每个子项计一行）：" in page
+    assert "<span>行政许可 172 行（含子项）</span>" in page  # table rows; the stats page counts 167 main items
+    assert "共 303 项（主项），第 1 / 16 页" in page

@@ -2,7 +2,7 @@
 
 The clock is frozen with time-machine: on 2 December 2026 a clerk returns 招标方案核准 (SZ-0001) as of
 1 March 2027. Until that day every page, count and answer is that of an item at the bureau, with the
-notice 将于 2027年3月1日 起退回原部门实施; from that day on, without anyone acting, it is returned.
+notice 将于2027年3月1日起退回原部门实施; from that day on, without anyone acting, it is returned.
 """
 
 import datetime
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RECORDED = datetime.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
 DUE = datetime.date(2027, 3, 1)
-NOTICE = "将于 2027年3月1日 起退回原部门实施"
+NOTICE = "将于2027年3月1日起退回原部门实施"
 ITEM = "SZ-0001"
 NAME = "招标方案核准"
 CHANGELIST = reverse("admin:approvals_approvalitem_changelist")
@@ -233,7 +233,7 @@ def test_a_second_event_is_refused_while_one_waits_and_nothing_changes(client, c
 def test_the_admin_action_takes_a_later_date_and_says_when_it_takes_effect(client, clerk):
     client.force_login(clerk)
     item = ApprovalItem.objects.get(code=ITEM)
-    form = {"apply": "1", "effective_on": "2027-03-01", "document": str(_notice().pk)}
+    form = {"apply": "1", "effective_on": "2027-03-01", "document": str(_notice().pk), "note": "本级无相应职责权限"}
     with time_machine.travel(RECORDED, tick=False):
         response = client.post(CHANGELIST, {"action": "record_return", ACTION_CHECKBOX_NAME: [str(item.pk)], **form})
     assert [str(m) for m in get_messages(response.wsgi_request)] == [

@@ -30,7 +30,7 @@ from huey.storage import SqliteStorage
 from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument, Transfer
 from catalog import downloads, jobs, tasks
 from catalog.models import Edition, Job
-from tests.conftest import make_user
+from tests.conftest import acknowledging, make_user
 from tests.workbooks import with_many_new_items
 
 pytestmark = pytest.mark.django_db
@@ -314,7 +314,7 @@ def test_publishing_a_large_edition_prepares_its_files_in_a_job(client, clerk, p
     )
     settings.EXPORT_ONLINE_MAX_ROWS = 200
     client.force_login(publisher)
-    selected = {"action": "publish", ACTION_CHECKBOX_NAME: [str(draft.pk)], "confirm": "yes"}
+    selected = {"action": "publish", ACTION_CHECKBOX_NAME: [str(draft.pk)], "confirm": "yes", **acknowledging(draft)}
     run_jobs(client.post, reverse("admin:catalog_edition_changelist"), selected)
     job = Job.objects.get(kind=Job.Kind.DOWNLOADS)
     assert (job.status, job.created_by, job.jurisdiction.code, job.params) == (

@@ -18,7 +18,7 @@ from catalog.exports import formats
 from catalog.models import Edition
 from catalog.publishing import edition_compile, edition_publish
 from catalog.tables import edition_table
-from tests.conftest import make_user, settings_under
+from tests.conftest import acknowledging, make_user, settings_under
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,7 @@ def test_publishing_asks_for_confirmation_with_the_whole_comparison(client, cler
     assert f'<input type="hidden" name="{ACTION_CHECKBOX_NAME}" value="{draft.pk}">' in html
     assert _state("2024") == before  # nothing is published before the confirmation
 
-    page = _publish(client, draft, confirm="yes")
+    page = _publish(client, draft, confirm="yes", **acknowledging(draft))
     assert Edition.objects.get(slug="2024").is_published
     assert "已发布：2024。" in [str(m) for m in page.context["messages"]]
 
@@ -167,7 +167,7 @@ def test_the_one_who_compiled_a_draft_cannot_publish_it(client, publisher, city)
         edition_publish(edition=draft, user=publisher)
     assert (refused.value.messages, refused.value.code) == ([FOUR_EYES], "four_eyes")
     client.force_login(publisher)
-    page = _publish(client, draft, confirm="yes")
+    page = _publish(client, draft, confirm="yes", **acknowledging(draft))
     assert [str(m) for m in page.context["messages"]] == [FOUR_EYES]
     assert _state("2024") == before
 

@@ -18,6 +18,7 @@ from catalog.adjustments import editions_diff
 from catalog.models import Edition, Entry, Job
 from catalog.publishing import compile_table, edition_compile, edition_publish
 from catalog.tables import edition_table, mark_first_rows
+from tests.conftest import acknowledging
 from tests.test_row_heights import short_rows
 
 pytestmark = pytest.mark.django_db
@@ -186,7 +187,7 @@ def test_the_admin_compiles_a_draft_and_the_publisher_publishes_it(client, clerk
     selected = {"action": "publish", ACTION_CHECKBOX_NAME: [str(draft.pk)]}
     client.post(changelist, selected)  # the confirmation page with the comparison (tests/test_publish_flow.py)
     assert not Edition.objects.get(slug="2024").is_published
-    response = client.post(changelist, {**selected, "confirm": "yes"}, follow=True)
+    response = client.post(changelist, {**selected, "confirm": "yes", **acknowledging(draft)}, follow=True)
     assert Edition.objects.get(slug="2024").is_published
     notes = [str(message) for message in response.context["messages"]]
     job = Job.objects.get(kind=Job.Kind.DOWNLOADS)
