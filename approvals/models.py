@@ -15,6 +15,8 @@ from simple_history.models import HistoricalRecords
 from approvals import codes, vocabulary
 from approvals.managers import ApprovalItemQuerySet
 from approvals.organisations import Department, DepartmentAlias, Jurisdiction, StaffProfile  # noqa: F401
+from approvals.search import pinyin_key
+from approvals.synonyms import SearchSynonym  # noqa: F401
 from approvals.vocabulary import PUBLIC_MAIN, PUBLIC_STATUSES, ItemStatus, ItemType  # noqa: F401  (their old home)
 
 
@@ -167,13 +169,18 @@ class ApprovalItem(models.Model):
     # item its sub-items' keys after it, one per line. Search reads this one column, so a main item and
     # its sub-items are found with one indexed condition on one table.
     search_text = models.TextField(_("检索文本"), default="", editable=False)
+    # Written by Python only, with the name (approvals.search.pinyin_key; SQL cannot compute pinyin):
+    # the triggers copy it into search_text.
+    name_pinyin = models.TextField(_("名称拼音"), default="", editable=False)
 
     version = IntegerVersionField(help_text=_("乐观锁版本号：两人同时修改时拒绝后保存的过期表单。"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     objects = ApprovalItemQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("事项历史"), excluded_fields=["version", "updated_at", "search_text"])
+    history = HistoricalRecords(
+        verbose_name=_("事项历史"), excluded_fields=["version", "updated_at", "search_text", "name_pinyin"]
+    )
 
     class Meta:
         verbose_name = _("审批事项")
@@ -188,6 +195,14 @@ class ApprovalItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The pinyin follows the name whatever saves it (services, the admin, the flat import).
+        self.name_pinyin = pinyin_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields and "name_pinyin" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "name_pinyin"]
+        super().save(*args, **kwargs)
 
     @property
     def is_sub_item(self) -> bool:

@@ -17,9 +17,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from approvals import vocabulary
+from approvals import codes, vocabulary
 from approvals.access import check_can_change
 from approvals.bulk import record
+from approvals.claims import item_check_locked
 from approvals.models import (
     GUIDE_FIELDS,
     ApprovalItem,
@@ -30,6 +31,7 @@ from approvals.models import (
     PolicyDocument,
     Transfer,
 )
+from approvals.notice_rules import check_time_limits
 from approvals.rules import (  # noqa: F401  (services' interface: callers name them through here)
     INTAKE_KINDS,
     TRANSITIONS,
@@ -72,11 +74,14 @@ def item_create(
     source_text: str = "",
     derived_from: ApprovalItem | None = None,
     guide: dict[str, str] | None = None,
+    basic_code: str = "",
+    exercise_level: int | None = None,
     user: User = None,
 ) -> ApprovalItem:
     """Create an item (status 未划转) with the next stable code of its jurisdiction.
 
-    `guide` holds service-guide fields (GUIDE_FIELDS) to fill in at once.
+    `guide` holds service-guide fields (GUIDE_FIELDS) to fill in at once; `basic_code` and `exercise_level`
+    its national codes (approvals/codes.py), both optional.
     """
     check_can_change(user, jurisdiction.pk)
     name = name.strip()
@@ -86,6 +91,8 @@ def item_create(
         raise ValidationError(_("未知的事项类型“%(value)s”。"), code="unknown_type", params={"value": item_type})
     item_validate_placement(jurisdiction=jurisdiction, parent=parent)
     item_validate_origin(name=name, departments=departments, source_text=source_text)
+    basic_code = basic_code.strip().upper()
+    item_validate_codes(basic_code=basic_code, exercise_level=exercise_level)
     item = ApprovalItem(
         jurisdiction=jurisdiction,
         code=item_allocate_code(jurisdiction=jurisdiction, parent=parent),
@@ -97,8 +104,11 @@ def item_create(
         remarks=remarks.strip(),
         source_text=source_text.strip(),
         derived_from=derived_from,
+        basic_code=basic_code,
+        exercise_level=exercise_level,
         **{name: value for name, value in (guide or {}).items() if name in GUIDE_FIELDS},
     )
+    check_time_limits(statutory=item.statutory_time_limit, promised=item.promised_time_limit)
     item._history_user = user
     item.save()
     item_set_departments(item=item, departments=departments, user=user, change_reason=vocabulary.NEW_ITEM_LINK)
@@ -141,7 +151,10 @@ def item_update(*, item: ApprovalItem, user: User = None) -> ApprovalItem:
     if stored is not None and stored != item.jurisdiction_id:
         raise ValidationError(_("事项不能移到另一个辖区。"), code="moved_jurisdiction")
     check_can_change(user, stored)
+    item_check_locked(item=item)  # a county copy's name, type and legal basis are its city item's
     item_validate_placement(jurisdiction=item.jurisdiction, parent=item.parent)
+    item_validate_codes(basic_code=item.basic_code, exercise_level=item.exercise_level)
+    check_time_limits(statutory=item.statutory_time_limit, promised=item.promised_time_limit)  # 朔政发〔2022〕20号 四
     item._history_user = user
     # Never the status or intake: only the event writer and `effective.apply_due` set them, and a form
     # opened before a dated event took effect must not write the old status back.
@@ -149,6 +162,21 @@ def item_update(*, item: ApprovalItem, user: User = None) -> ApprovalItem:
     return item
 
 
+def item_validate_codes(*, basic_code: str, exercise_level: int | None) -> None:
+    """Refuse a malformed 基本编码 or an unknown 行使层级 (GB/T 39046), naming the field."""
+    if basic_code:
+        try:
+            codes.validate_basic_code(basic_code)
+        except ValidationError as error:
+            raise ValidationError({"basic_code": error.error_list}) from None
+    if exercise_level is not None and exercise_level not in codes.ExerciseLevel.values:
+        message = _("行使层级应为 1 至 6（国家级至村级），这里是“%(value)s”。")
+        error = ValidationError(message, code="exercise_level", params={"value": exercise_level})
+        raise ValidationError({"exercise_level": error})
+
+
+# Everything a clerk edits, the national codes (basic_code, exercise_level) among them: all but what the
+# history, the code counter and the register's place decide. django-simple-history records each change.
 EDITABLE_FIELDS = [
     field.name
     for field in ApprovalItem._meta.concrete_fields

@@ -26,12 +26,22 @@ from django.utils.translation import gettext_lazy
 from approvals import access
 from approvals.admin_scope import ReadOnlyAdmin, ScopedAdmin, related_choices
 from approvals.models import Jurisdiction, PolicyDocument
-from catalog import admin_import, admin_jobs, downloads, exports, jobs, publishing
+from catalog import (
+    admin_feedback,
+    admin_import,
+    admin_jobs,
+    admin_upstream,
+    downloads,
+    exports,
+    jobs,
+    prepublication,
+    publishing,
+)
 from catalog.adjustment_notice import notice_title, write_notice_xlsx
 from catalog.adjustment_notice_docx import write_notice_docx
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.exports.docx import CONTENT_TYPE as DOCX
-from catalog.models import Edition, Entry, Job
+from catalog.models import Edition, Entry, Feedback, Job, UpstreamChange
 from catalog.rows import CELL_FIELDS
 from catalog.tables import Section, edition_table, mark_first_rows
 from spreadsheets.names import download_name
@@ -110,7 +120,7 @@ class EditionAdmin(ScopedAdmin):
     list_filter = ("status", "jurisdiction")
     list_select_related = ("jurisdiction", "document")
     search_fields = ("slug", "title")
-    readonly_fields = ("status", "created_at")
+    readonly_fields = ("status", "created_at", "published_by", "acknowledged_warnings")
     inlines = (EntryInline,)
     actions = ("publish",)
 
@@ -143,8 +153,13 @@ class EditionAdmin(ScopedAdmin):
             return self._publish_confirmation(request, queryset)
         published = []
         for edition in queryset.order_by("pk"):
+            warnings = request.POST.get(f"warnings_{edition.pk}", "")
+            if warnings and request.POST.get(f"acknowledge_{edition.pk}") != "yes":
+                message = _("“%(slug)s”未发布：请先阅读并勾选确认它的发布前提醒。") % {"slug": edition.slug}
+                self.message_user(request, message, messages.ERROR)
+                continue
             try:
-                publishing.edition_publish(edition=edition, user=request.user)
+                publishing.edition_publish(edition=edition, user=request.user, acknowledged=warnings)
             except (ValidationError, PermissionDenied) as error:
                 self.message_user(request, "；".join(getattr(error, "messages", [str(error)])), messages.ERROR)
             else:
@@ -168,7 +183,17 @@ class EditionAdmin(ScopedAdmin):
         for edition in queryset.select_related("jurisdiction", "created_by").order_by("pk"):
             previous = edition.previous()
             adjustment = editions_diff(previous, edition) if previous is not None else None
-            editions.append({"edition": edition, "previous": previous, "adjustment": adjustment})
+            checks = prepublication.edition_checks(edition)
+            editions.append(
+                {
+                    "edition": edition,
+                    "previous": previous,
+                    "adjustment": adjustment,
+                    "checks": checks,
+                    "blocked": any(c.level == prepublication.ERROR and not c.passed for c in checks),
+                    "warnings": prepublication.warnings_text(checks),
+                }
+            )
         context = self._context(
             request,
             _("确认发布目录版本"),
@@ -286,3 +311,5 @@ class EntryAdmin(ReadOnlyAdmin, ScopedAdmin):
 
 
 admin.site.register(Job, admin_jobs.JobAdmin)
+admin.site.register(Feedback, admin_feedback.FeedbackAdmin)
+admin.site.register(UpstreamChange, admin_upstream.UpstreamChangeAdmin)

@@ -119,6 +119,18 @@ class Edition(models.Model):
         related_name="+",
         help_text=_("生成或导入草稿的人；发布须由另一位审核人完成（四眼原则）。"),
     )
+    # Written when it is published (catalog/prepublication.py): the warnings of the pre-publication checks
+    # that the publisher read and accepted, one line per rule with its count.
+    acknowledged_warnings = models.TextField(_("发布时确认的提醒"), blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = EditionQuerySet.as_manager()
 
@@ -317,6 +329,12 @@ class Job(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
+class FeedbackQuerySet(models.QuerySet):
+    def open(self) -> "FeedbackQuerySet":
+        """Messages the clerks still owe an answer: 新收到 and 处理中 (`Feedback.OPEN_STATUSES`)."""
+        return self.filter(status__in=Feedback.OPEN_STATUSES)
+
+
 class Feedback(models.Model):
     """A citizen's report that an item's published information is wrong or out of date (issue 20).
 
@@ -350,6 +368,8 @@ class Feedback(models.Model):
     created_at = models.DateTimeField(_("收到时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    objects = FeedbackQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("群众留言")
         verbose_name_plural = _("群众留言")
@@ -358,3 +378,8 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.code} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# The upstream review queue lives beside its services (catalog/upstream.py); imported here so that Django
+# finds the model with the app's others. At the end: that module reads Edition from this one.
+from catalog.upstream import UpstreamChange  # noqa: E402, F401

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from approvals.access import can_change, check_can_change, check_can_cite
 from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument, Transfer
+from catalog import prepublication, upstream
 from catalog.adjustments import editions_diff  # noqa: F401  (publishing's public interface)
 from catalog.counties import flag_derived_items
 from catalog.models import Edition, Entry
@@ -80,10 +81,20 @@ def can_publish(user: AbstractBaseUser) -> bool:
 
 
 @transaction.atomic
-def edition_publish(*, edition: Edition, user: AbstractBaseUser, published_on: datetime.date | None = None) -> Edition:
+def edition_publish(
+    *,
+    edition: Edition,
+    user: AbstractBaseUser,
+    published_on: datetime.date | None = None,
+    acknowledged: str | None = None,
+) -> Edition:
     """Publish a draft; from then on neither the edition nor its entries can change.
 
     Four eyes (`settings.PUBLISH_FOUR_EYES`): the publisher is not the person who compiled or imported it.
+    The pre-publication checks (catalog/prepublication.py) run again here: an error refuses; the warnings are
+    kept with the edition as acknowledged by the publisher. `acknowledged` is the warnings' text as the
+    publisher saw it on the confirmation page: if they changed since, nothing is published. A caller without
+    a page (a command, a test) passes None and its user acknowledges what there is.
     """
     if not can_publish(user):
         raise PermissionDenied(_("只有审核人可以发布目录版本。"))
@@ -105,12 +116,24 @@ def edition_publish(*, edition: Edition, user: AbstractBaseUser, published_on: d
         raise ValidationError(
             _("目录版本“%(slug)s”没有任何条目，不能发布。"), code="empty", params={"slug": locked.slug}
         )
+    checks = prepublication.edition_checks(locked)
+    prepublication.refuse_errors(locked, checks)
+    warnings = prepublication.warnings_text(checks)
+    if acknowledged is not None and acknowledged.replace("\r\n", "\n") != warnings:
+        raise ValidationError(
+            _("目录版本“%(slug)s”的发布前提醒在您确认之后有了变化，请重新查看并确认。"),
+            code="warnings_changed",
+            params={"slug": locked.slug},
+        )
+    locked.acknowledged_warnings = warnings
+    locked.published_by = user
     locked.published_on = published_on or locked.published_on or datetime.date.today()
     locked.published_at = timezone.now()  # orders editions published on the same day
     locked.status = Edition.Status.PUBLISHED
     locked.save()
     # The counties align with the city: their copies of changed city items need a look.
     flag_derived_items(locked)
+    upstream.queue_changes(locked)  # and each county reviews them (catalog/upstream.py)
     return locked
 
 

@@ -183,7 +183,9 @@ USE_TZ = True
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (a deployment's, or bench's own, never read by the tests: WhiteNoise scans it for
+# each test client, and the tests find the files in static/ instead).
+STATIC_ROOT = Path(os.getenv("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Where uploaded workbooks may be and how big: checked before anything is parsed.
@@ -193,6 +195,12 @@ IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "200000")
 # Downloads written while a citizen waits stop here (about a second); larger ones are written by
 # `manage.py prepare_downloads` (published editions) or refused with advice (filtered lists).
 EXPORT_ONLINE_MAX_ROWS = envint("EXPORT_ONLINE_MAX_ROWS", "10000")
+# How an item's 实施编码 (GB/T 39046) is composed from its parts: provinces differ. Placeholders:
+# {credit_code} {item_type_code} {basic_code} {exercise_level} {division_code} (approvals.codes.implementation_code,
+# which refuses any other); an item lacking a part it names has no 实施编码.
+IMPLEMENTATION_CODE_FORMAT = os.getenv(
+    "IMPLEMENTATION_CODE_FORMAT", "{credit_code}{item_type_code}{basic_code}{exercise_level}"
+)
 # The admin's flat import and export (django-import-export, row by row: about 7 ms a row imported and
 # 1 ms exported at 100,000 items) stop at this many rows; the official-layout commands have no limit.
 ADMIN_FLAT_MAX_ROWS = envint("ADMIN_FLAT_MAX_ROWS", "1000")
@@ -200,6 +208,8 @@ ADMIN_FLAT_MAX_ROWS = envint("ADMIN_FLAT_MAX_ROWS", "1000")
 DOWNLOADS_DIR = Path(os.getenv("DOWNLOADS_DIR", str(BASE_DIR / "var" / "downloads")))
 # The licence of the published editions' files, as its IRI in the open data (DCAT dct:license).
 OPEN_DATA_LICENSE = os.getenv("OPEN_DATA_LICENSE", "https://creativecommons.org/licenses/by/4.0/")
+# The government service portal a search that found nothing points to, beside the 12345 hotline.
+SERVICE_PORTAL_URL = os.getenv("SERVICE_PORTAL_URL", "https://zwfw.shanxi.gov.cn/")
 # Where a workbook uploaded in the admin waits between its preview and its confirmation (a day at most).
 IMPORT_UPLOADS_DIR = Path(os.getenv("IMPORT_UPLOADS_DIR", str(BASE_DIR / "var" / "uploads")))
 # An uploaded workbook of more rows than this is previewed and imported by a background job, never in the request.

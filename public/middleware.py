@@ -35,6 +35,10 @@ class UnusableInputMiddleware:
     @staticmethod
     def _refuse(request: HttpRequest, error: Http404 | BadRequest) -> HttpResponse:
         if request.path_info.startswith(reverse("api:root")):
-            status = 404 if isinstance(error, Http404) else 400
-            return JsonResponse({"detail": str(error)}, status=status, json_dumps_params={"ensure_ascii": False})
+            # The shapes the schema gives every 404 and 400 (public/api/schema.py): a 400 lists its messages.
+            if isinstance(error, Http404):
+                body, status = {"detail": str(error)}, 404
+            else:
+                body, status = {"detail": [str(error)]}, 400
+            return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
         raise error  # the site's own 404 and 400 pages, through Django's handlers

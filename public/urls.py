@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from public import views
+from public import feedback, views
 from public.feeds import editions_feed
 
 app_name = "public"
@@ -9,7 +9,10 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("export.xlsx", views.export_list, {"fmt": "xlsx"}, name="export_xlsx"),
     path("export.csv", views.export_list, {"fmt": "csv"}, name="export_csv"),
+    path("export-national.xlsx", views.export_national, {"fmt": "xlsx"}, name="export_national_xlsx"),
+    path("export-national.csv", views.export_national, {"fmt": "csv"}, name="export_national_csv"),
     path("items/<str:code>/", views.item_detail, name="item"),
+    path("items/<str:code>/feedback/", feedback.item_feedback, name="item_feedback"),
     path("departments/<slug:slug>/", views.department_detail, name="department"),
     path("editions/", views.edition_list, name="editions"),
     path("editions/<slug:slug>/", views.edition_detail, name="edition"),

@@ -13,22 +13,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from approvals import queries, rules
 from approvals.alignment import CATEGORIES as ALIGNMENT_CATEGORIES
-from approvals.alignment import alignment_report
+from approvals.alignment import alignment_report, alignment_summaries
 from approvals.effective import upcoming_text
+from approvals.item_codes import item_codes_of
 from approvals.models import ApprovalItem, Department, ItemStatus, Jurisdiction
+from approvals.offices import handling_offices
 from catalog import downloads
 from catalog.adjustment_notice import notice_title, write_notice_xlsx
 from catalog.adjustment_notice_docx import write_notice_docx
 from catalog.adjustments import editions_diff, write_adjustment_xlsx
 from catalog.exports import csv as csv_export
-from catalog.exports import formats
+from catalog.exports import formats, national
 from catalog.models import Edition
 from catalog.tables import Row, Section, Table, item_rows
 from public import selectors, stats
+from public.feedback import FeedbackForm
 from public.filters import ItemFilter, options_html
-from public.listing import load_rows
+from public.listing import load_rows, with_returns
 from public.paging import EXACT_UP_TO, catalogue_page
+from public.search_help import no_results
 from spreadsheets.names import download_name
 
 PER_PAGE = 20
@@ -80,6 +85,9 @@ def index(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": page.items,
         "chips": [(label, value, _without(request, name)) for name, label, value in filterset.active()],
+        # On a phone the filters fold away behind "筛选" (the search stays): open while one is chosen or wrong.
+        "filters_chosen": sum(name != "q" for name, _label, _value in filterset.active()),
+        "filters_open": any(name != "q" for name, _label, _value in filterset.active()) or bool(filterset.ignored()),
         "ignored": filterset.ignored() + ([_("辖区")] if unknown_place else []),
         "query": query.urlencode(),
         "jurisdiction_options": options_html(
@@ -88,6 +96,8 @@ def index(request: HttpRequest) -> HttpResponse:
         ),
         "all_jurisdictions": selectors.ALL,
         "exact_up_to": EXACT_UP_TO,
+        # A search that found nothing: a near miss to try, the hotline, the portal, the bureau's phone.
+        "search_help": no_results(filterset, request.GET) if not page.items and page.number == 1 else None,
     }
     return render(request, "public/index.html", context)
 
@@ -97,9 +107,19 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
     if item is None:
         raise Http404(_("没有这个事项。"))
     transfers = list(item.transfers.all())
+    first_batch = next(iter(queries.batch_choices()), ("", ""))[1]
+    for transfer in transfers:  # the timeline's words for an event of unknown date
+        document = transfer.document
+        transfer.undated = rules.undated_text(
+            kind=transfer.kind,
+            batch_label=document.batch_label if document else "",
+            document_number=document.number if document else "",
+            first_batch=first_batch,
+        )
     # The status shown is the one in force: the event that explains it is the last one no longer waiting.
     in_force = [transfer for transfer in transfers if not transfer.pending]
     waiting = next((transfer for transfer in transfers if transfer.pending), None)
+    offices = handling_offices(item)
     context = {
         "item": item,
         "transfers": transfers,
@@ -107,6 +127,10 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
         "waiting": waiting,
         "upcoming": upcoming_text(waiting.kind, waiting.effective_on) if waiting else "",
         "editions": selectors.editions_listing(item),
+        "codes": item_codes_of(item),
+        "offices": offices,
+        "phones": [office for office in offices if office.phone],  # whom to call while the guide is missing
+        "feedback_form": FeedbackForm(),
     }
     return render(request, "public/item.html", context)
 
@@ -122,7 +146,9 @@ def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
         for status in (ItemStatus.BUREAU, ItemStatus.RETURNED)
     )
     return render(
-        request, "public/department.html", {"department": department, "at_bureau": at_bureau, "itself": itself}
+        request,
+        "public/department.html",
+        {"department": department, "at_bureau": at_bureau, "itself": with_returns(itself)},
     )
 
 
@@ -174,15 +200,13 @@ def edition_adjustment(request: HttpRequest, slug: str) -> HttpResponse:
 
 def alignment_list(request: HttpRequest) -> HttpResponse:
     counties = Jurisdiction.objects.filter(parent__isnull=False).select_related("parent").order_by("position")
-    reports = [(county, alignment_report(county).counts()) for county in counties]
-    return render(request, "public/alignment_list.html", {"reports": reports, "categories": ALIGNMENT_CATEGORIES})
+    context = {"summaries": alignment_summaries(counties), "categories": ALIGNMENT_CATEGORIES}
+    return render(request, "public/alignment_list.html", context)
 
 
 def alignment_detail(request: HttpRequest, code: str) -> HttpResponse:
     county = get_object_or_404(Jurisdiction.objects.filter(parent__isnull=False).select_related("parent"), code=code)
-    report = alignment_report(county)
-    counts = [(ALIGNMENT_CATEGORIES[c], n) for c, n in report.counts().items()]
-    return render(request, "public/alignment.html", {"county": county, "report": report, "counts": counts})
+    return render(request, "public/alignment.html", {"county": county, "report": alignment_report(county)})
 
 
 def stats_page(request: HttpRequest) -> HttpResponse:
@@ -228,6 +252,27 @@ def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
         ],
     )
     return _file(table, fmt, download_name(title, fmt))
+
+
+def export_national(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The jurisdiction's items (`?jurisdiction=`, as on the catalogue page) with their national codes,
+    under the GB/T 39046 field names (catalog/exports/national.py), up to EXPORT_ONLINE_MAX_ROWS items."""
+    jurisdiction, _unknown = _jurisdiction(request)
+    items = national.national_items(jurisdiction)
+    limit = settings.EXPORT_ONLINE_MAX_ROWS
+    if items.order_by().values("pk")[: limit + 1].count() > limit:
+        context = {"limit": limit, "fmt": fmt, "query": request.GET.urlencode(), "jurisdiction": jurisdiction}
+        return render(request, "public/export_too_large.html", context)
+    place = jurisdiction.name if jurisdiction else _("全部辖区")
+    title = _("%(place)s政务服务事项实施清单（国家标准交换格式，%(today)s）") % {
+        "place": place,
+        "today": timezone.localdate().isoformat(),
+    }
+    out = tempfile.SpooledTemporaryFile(max_size=2 * 1024 * 1024)
+    national.write_national(items, fmt, out)
+    out.seek(0)
+    filename = download_name(title, fmt)
+    return FileResponse(out, as_attachment=True, filename=filename, content_type=national.CONTENT_TYPES[fmt])
 
 
 def _rows(items: QuerySet[ApprovalItem], section: int, *, in_turn: bool = False) -> Iterator[Row]:

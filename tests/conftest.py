@@ -58,8 +58,9 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium, driven by Playwright: started once for all the browser tests (they run on one xdist
-    worker, see below); each test opens a context of its own. Skips without it unless REQUIRE_BROWSER=1."""
+    """Debian's Chromium, driven by Playwright: started once per xdist worker that runs browser tests (each
+    browser module runs whole on one worker, see below); each test opens a context of its own. Skips without it
+    unless REQUIRE_BROWSER=1."""
     require("REQUIRE_BROWSER", shutil.which(CHROMIUM) is not None, f"需要 Debian 的 Chromium（{CHROMIUM}）")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop lives in this thread
     from playwright.sync_api import sync_playwright
@@ -70,21 +71,32 @@ def browser():
         chromium.close()
 
 
+MODULE_UNITS = {
+    "tests/test_libreoffice_render.py",
+    "tests/test_docx_export.py",
+    "tests/test_export_official.py",
+    "tests/test_counties.py",
+    "tests/test_official_data.py",
+}
+
+
 def pytest_xdist_make_scheduler(config, log):
-    """With `--dist loadgroup` (pyproject.toml): the browser tests (tests/test_browser*.py) go first, together to
-    one xdist worker, one Chromium at a time and the longest work started first; every other test goes to
-    whichever worker is free. (xdist's `xdist_group` marks cannot say so under pytest 9: the test ids they
-    rename no longer change.)"""
+    """With `--dist loadgroup` (pyproject.toml): each browser module (tests/test_browser*.py) and each module in
+    MODULE_UNITS goes whole to one worker, largest first; every other test goes to whichever worker is free.
+    (xdist's `xdist_group` marks cannot say so under pytest 9: the test ids they rename no longer change.)"""
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class BrowsersFirstTogether(LoadScopeScheduling):
-        # One unit per test but the browser tests' one, the largest: xdist hands out the largest first.
+    class CostlyModulesWhole(LoadScopeScheduling):
+        # One unit per test, but one per module for the browser tests (the largest units: xdist hands out the
+        # largest first, so each worker starts with Chromium's work) and for a module whose module-scoped fixture
+        # is costly (LibreOffice renders, a derived county, a parsed workbook): it runs once, not once per worker.
         def _split_scope(self, nodeid: str) -> str:
-            return "browser" if nodeid.startswith("tests/test_browser") else nodeid
+            module = nodeid.split("::", 1)[0]
+            return module if module.startswith("tests/test_browser") or module in MODULE_UNITS else nodeid
 
-    return BrowsersFirstTogether(config, log)
+    return CostlyModulesWhole(config, log)
 
 
 def _empties_database(item: pytest.Item) -> bool:
@@ -262,3 +274,15 @@ def _jobs_run_at_once():
     HUEY.immediate = True
     yield
     HUEY.immediate = False
+
+
+def acknowledging(*editions) -> dict:
+    """The publish confirmation's fields for `editions` as a publisher sends them back: each one's pre-publication
+    warnings as the page shows them, and the box that acknowledges them ticked."""
+    from catalog import prepublication
+
+    fields = {}
+    for edition in editions:
+        fields[f"warnings_{edition.pk}"] = prepublication.warnings_text(prepublication.edition_checks(edition))
+        fields[f"acknowledge_{edition.pk}"] = "yes"
+    return fields

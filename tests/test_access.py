@@ -30,7 +30,9 @@ from approvals.models import (
     Transfer,
 )
 from catalog import publishing
-from catalog.models import Edition, Entry
+from catalog.feedback import feedback_submit
+from catalog.models import Edition, Entry, Feedback
+from tests.conftest import acknowledging
 
 FOREIGN = "外辖区标记"  # every object of 怀仁市 made below carries it
 CITY_ONLY = "市级标记"  # the city's objects a county clerk may not read
@@ -75,8 +77,8 @@ def _place_objects(place: Jurisdiction, marker: str, slug: str, document_marker:
         slug=f"{slug}-draft",
         title=f"{marker}版本",
         jurisdiction=place,
-        section1_heading=f"{marker}第一部分",
-        section2_heading=f"{marker}第二部分",
+        section1_heading=f"{marker}第一部分（1项）",  # counted as publishing checks (catalog/prepublication.py)
+        section2_heading=f"{marker}第二部分（0项）",
     )
     Entry.objects.create(
         edition=edition,
@@ -94,6 +96,7 @@ def _place_objects(place: Jurisdiction, marker: str, slug: str, document_marker:
         Department: department,
         PolicyDocument: document,
         ApprovalItem: item,
+        Feedback: feedback_submit(item=item, message=f"{marker}留言"),
         Transfer: item.transfers.get(),
         Edition: edition,
         Entry: edition.entries.get(),
@@ -375,6 +378,9 @@ def test_a_service_refuses_a_document_the_user_may_not_cite(world, county_clerk_
             user=county_clerk_user,
         )
     assert ApprovalItem.objects.get(pk=own_item.pk).status == ItemStatus.BUREAU
+    # A base-catalogue item: its return may cite a document of the level above (an item outside the base
+    # catalogue needs its own government's, approvals/notice_rules.py).
+    ApprovalItem.objects.filter(pk=own_item.pk).update(in_base_catalogue=True)
     city_notice = PolicyDocument.objects.get(number="朔政发〔2022〕20号")
     services.item_return(
         item=own_item, effective_on=datetime.date(2025, 1, 1), document=city_notice, user=county_clerk_user
@@ -406,7 +412,7 @@ def test_a_county_publisher_publishes_its_own_draft(client, world, county_publis
     draft = world["own"][Edition]
     client.post(
         reverse("admin:catalog_edition_changelist"),
-        {"action": "publish", helpers.ACTION_CHECKBOX_NAME: [str(draft.pk)], "confirm": "yes"},
+        {"action": "publish", helpers.ACTION_CHECKBOX_NAME: [str(draft.pk)], "confirm": "yes", **acknowledging(draft)},
     )
     assert Edition.objects.get(pk=draft.pk).status == Edition.Status.PUBLISHED
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals import access, effective, rules, services
+from approvals import access, effective, notice_rules, rules, services
 from approvals.admin.forms import TransferActionForm
 from approvals.models import ApprovalItem, Jurisdiction, Transfer
 
@@ -81,6 +81,10 @@ def _make_action(kind: str, service, description: str):
         form.fields["document"].queryset = access.scope_documents(
             form.fields["document"].queryset, request.user, purpose="cite"
         )
+        if form.is_valid() and kind == Transfer.Kind.RETURN and not form.cleaned_data["note"].strip():
+            base = notice_rules.needs_return_reason(targets)
+            if base:  # the admin asks for the reason the official tables never give (二.1)
+                form.add_error("note", notice_rules.RETURN_REASON_MESSAGE % {"count": len(base)})
         if form.is_valid():
             try:
                 with transaction.atomic():

@@ -3,7 +3,9 @@ from functools import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from approvals.item_codes import ItemCodes, item_codes_of
 from approvals.models import GUIDE_FIELDS, ApprovalItem, Department, Transfer
+from approvals.offices import CONTACT_FIELDS, handling_offices
 from catalog.models import Edition
 from public.listing import url_maker
 
@@ -23,7 +25,42 @@ class SubItemSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="当前状态")
 
 
-class ItemSerializer(serializers.Serializer):
+def codes_fields() -> tuple[serializers.Field, ...]:
+    """The fields of an item's national codes, declared where a serializer lists them (see CodesMixin)."""
+    return (
+        serializers.SerializerMethodField(help_text="GB/T 39046 事项类型代码：01 行政许可 … 10 其他行政权力"),
+        serializers.SerializerMethodField(help_text="基本编码；未登记时为空"),
+        serializers.SerializerMethodField(help_text="行使层级代码：1 国家级 … 6 村级；事项未登记时按辖区层级"),
+        serializers.SerializerMethodField(
+            help_text="实施编码：按本平台的编码规则（IMPLEMENTATION_CODE_FORMAT）由实施主体的统一社会信用代码、"
+            "事项类型代码、基本编码、行使层级等组成；缺少任一部分时为空"
+        ),
+    )
+
+
+class CodesMixin:
+    """An item's national codes (approvals/item_codes.py): a list's row holds them (public.listing.load_rows
+    composes them from the row's own queries); the one item of a detail has them read."""
+
+    def _codes(self, item) -> ItemCodes:
+        if isinstance(item, dict):
+            return item["codes"]
+        return item_codes_of(item)  # a detail's item, loaded with its departments and bureau
+
+    def get_item_type_code(self, item) -> str:
+        return self._codes(item).item_type_code
+
+    def get_basic_code(self, item) -> str:
+        return self._codes(item).basic_code
+
+    def get_exercise_level(self, item) -> int | None:
+        return self._codes(item).exercise_level
+
+    def get_implementation_code(self, item) -> str:
+        return self._codes(item).implementation_code
+
+
+class ItemSerializer(CodesMixin, serializers.Serializer):
     """A main item of the list: a row of `public.listing.load_rows`, the rows the catalogue page shows."""
 
     code = serializers.CharField()
@@ -38,6 +75,7 @@ class ItemSerializer(serializers.Serializer):
     batch = serializers.CharField(help_text="划转情况")
     in_base_catalogue = serializers.BooleanField(help_text="是否属于基本目录")
     remarks = serializers.CharField()
+    item_type_code, basic_code, exercise_level, implementation_code = codes_fields()
     sub_items = SubItemSerializer(many=True)
 
     def get_url(self, row: dict) -> str:
@@ -46,6 +84,18 @@ class ItemSerializer(serializers.Serializer):
     @cached_property
     def _api_url(self):
         return url_maker("api:item-detail")  # reversed once for the page, not once a row
+
+
+class OfficeSerializer(serializers.Serializer):
+    """Where to apply for an item (去哪里办): the office that handles it now; a blank field is not yet published."""
+
+    slug = serializers.CharField()
+    name = serializers.CharField(help_text="全称（未登记全称时为简称）")
+    is_bureau = serializers.BooleanField(help_text="是否为行政审批服务管理局（办事大厅）")
+    address = serializers.CharField(help_text="办公地址；空字符串表示暂未公布")
+    phone = serializers.CharField(help_text="咨询电话；空字符串表示暂未公布")
+    office_hours = serializers.CharField(help_text="办公时间；空字符串表示暂未公布")
+    website = serializers.CharField(help_text="网上办事链接；空字符串表示暂未公布")
 
 
 class TransferSerializer(serializers.ModelSerializer):
@@ -69,7 +119,7 @@ class TransferSerializer(serializers.ModelSerializer):
         }
 
 
-class ItemDetailSerializer(serializers.ModelSerializer):
+class ItemDetailSerializer(CodesMixin, serializers.ModelSerializer):
     """An item with its history: the list's fields, then its main item, jurisdiction, events and service guide."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:item-detail", lookup_field="code")
@@ -87,6 +137,10 @@ class ItemDetailSerializer(serializers.ModelSerializer):
     )
     history = TransferSerializer(source="transfers", many=True, read_only=True)
     jurisdiction = serializers.CharField(source="jurisdiction.name")
+    offices = serializers.SerializerMethodField(
+        help_text="去哪里办：由审批服务管理局实施的为该局，未划转或已退回的为本事项的部门；已取消、已下放的为空"
+    )
+    item_type_code, basic_code, exercise_level, implementation_code = codes_fields()
 
     class Meta:
         model = ApprovalItem
@@ -104,9 +158,14 @@ class ItemDetailSerializer(serializers.ModelSerializer):
             "batch",
             "in_base_catalogue",
             "remarks",
+            "item_type_code",
+            "basic_code",
+            "exercise_level",
+            "implementation_code",
             "sub_items",
             "parent",
             "jurisdiction",
+            "offices",
             "history",
             *GUIDE_FIELDS,
         ]
@@ -116,6 +175,15 @@ class ItemDetailSerializer(serializers.ModelSerializer):
 
     def get_departments(self, item) -> list[dict]:
         return DepartmentRefSerializer([link.department for link in item.department_links.all()], many=True).data
+
+    @extend_schema_field(OfficeSerializer(many=True))
+    def get_offices(self, item) -> list[dict]:
+        offices = [
+            {name: getattr(office, name) for name in ("slug", "is_bureau", *CONTACT_FIELDS)}
+            | {"name": office.full_name or office.short_name}
+            for office in handling_offices(item)
+        ]
+        return OfficeSerializer(offices, many=True).data
 
     @extend_schema_field(SubItemSerializer(many=True))
     def get_sub_items(self, item) -> list[dict]:

@@ -129,6 +129,7 @@ def root(request):
         "items": reverse("api:item-list"),
         "departments": reverse("api:department-list"),
         "editions": reverse("api:edition-list"),
+        "jurisdictions": reverse("api:jurisdiction-list"),
         "changes": reverse("api:changes"),
         "schema": reverse("api:schema"),
     }
