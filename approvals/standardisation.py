@@ -13,21 +13,15 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from approvals.models import ApprovalItem, Jurisdiction
+from approvals.models import GUIDE_FIELDS, ApprovalItem, Jurisdiction
 from spreadsheets.cells import clean_text
 from spreadsheets.heights import row_height_function
 
 FONT_SIZE = 11  # xlsxwriter's default font, in points
 
-# The elements compared, in the order the service guide lists them.
-ELEMENT_FIELDS = (
-    "application_materials",
-    "acceptance_conditions",
-    "procedure",
-    "statutory_time_limit",
-    "promised_time_limit",
-    "fees",
-)
+# The elements compared: the service guide's (models.GUIDE_FIELDS, in its order) but the 设定依据, the city's
+# alone on a claimed item.
+ELEMENT_FIELDS = tuple(name for name in GUIDE_FIELDS if name != "legal_basis")
 COLUMNS = ("市级事项编码", "市级事项名称", "县（市、区）", "本级事项编码", "要素", "市级", "本级")
 _SPACE = re.compile(r"\s+")
 EMPTY = "（空）"  # an element left blank on one side, as the page shows it

@@ -17,13 +17,9 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals.admin_scope import ScopedAdmin
+from catalog.admin_queues import QueueAdmin
 from catalog.feedback import feedback_answer, open_queue
 from catalog.models import Feedback
-
-# No migration grants catalog's feedback permissions to the 经办人 and 审核人 groups: whoever may change the
-# register's items answers the messages about them (within their jurisdiction, by the scoping rule).
-HANDLING_PERMISSIONS = ("catalog.change_feedback", "approvals.change_approvalitem")
 
 
 class FeedbackAnswerForm(forms.ModelForm):
@@ -58,7 +54,8 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class FeedbackAdmin(ScopedAdmin):
+class FeedbackAdmin(QueueAdmin):
+    handling_permissions = ("catalog.change_feedback", "approvals.change_approvalitem")
     form = FeedbackAnswerForm
     list_display = ("created_at", "status", "age", "item", "jurisdiction", "excerpt", "replied_by")
     list_filter = (StatusFilter, "jurisdiction")
@@ -66,26 +63,6 @@ class FeedbackAdmin(ScopedAdmin):
     search_fields = ("item__code", "item__name", "message", "contact", "reply")
     fields = ("item", "jurisdiction", "created_at", "message", "contact", "status", "reply", "replied_by", "updated_at")
     readonly_fields = ("item", "jurisdiction", "created_at", "message", "contact", "replied_by", "updated_at")
-
-    # --- who: those who keep the register, within their scope --------------------------------------
-    def _handles_register(self, request) -> bool:
-        user = request.user
-        return user.is_active and user.is_staff and any(user.has_perm(perm) for perm in HANDLING_PERMISSIONS)
-
-    def has_module_permission(self, request):
-        return self._handles_register(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._handles_register(request) and self._in_scope(request, obj, for_change=False)
-
-    def has_change_permission(self, request, obj=None):
-        return self._handles_register(request) and self._in_scope(request, obj, for_change=True)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # a citizen's message stays on record; 不予采纳 closes it
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -17,10 +17,9 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals.admin_scope import ScopedAdmin
+from catalog.admin_queues import QueueAdmin
 from catalog.upstream import UpstreamChange, county_value, keep, take_over
 
-HANDLING_PERMISSIONS = ("catalog.change_upstreamchange", "approvals.change_approvalitem")
 TAKE, KEEP = "take", "keep"
 
 
@@ -42,7 +41,8 @@ class DecisionForm(forms.ModelForm):
         return cleaned
 
 
-class UpstreamChangeAdmin(ScopedAdmin):
+class UpstreamChangeAdmin(QueueAdmin):
+    handling_permissions = ("catalog.change_upstreamchange", "approvals.change_approvalitem")
     form = DecisionForm
     list_display = ("county_item", "jurisdiction", "edition", "columns", "status", "age", "decided_by")
     list_filter = ("status", "jurisdiction")
@@ -59,26 +59,6 @@ class UpstreamChangeAdmin(ScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         decided = obj is not None and obj.status != UpstreamChange.Status.PENDING
         return (*self.readonly_fields, "reason") if decided else self.readonly_fields
-
-    # --- who: those who keep the register, within their scope --------------------------------------
-    def _handles_register(self, request) -> bool:
-        user = request.user
-        return user.is_active and user.is_staff and any(user.has_perm(perm) for perm in HANDLING_PERMISSIONS)
-
-    def has_module_permission(self, request):
-        return self._handles_register(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._handles_register(request) and self._in_scope(request, obj, for_change=False)
-
-    def has_change_permission(self, request, obj=None):
-        return self._handles_register(request) and self._in_scope(request, obj, for_change=True)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     # --- deciding ---------------------------------------------------------------------------------
     def save_model(self, request, obj, form, change):
