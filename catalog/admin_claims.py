@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from approvals import access
 from approvals.alignment import CATEGORIES, UNDECIDED
 from approvals.claims import claimable_items, claims_decide
-from approvals.models import ApprovalItem, Claim, ItemStatus, Jurisdiction
+from approvals.models import ApprovalItem, Claim, ItemStatus, Jurisdiction, PolicyDocument
 from catalog.exports.claims import claims_title, write_claims_xlsx
 from catalog.imports.claims import claims_import
 from catalog.imports.problems import ImportRefused
@@ -47,11 +47,29 @@ class ClaimsForm(forms.Form):
         required=False,
         help_text=gettext_lazy("不认领理由为“其他”时必填。"),
     )
+    document = forms.ModelChoiceField(
+        label=gettext_lazy("依据文件"),
+        queryset=PolicyDocument.objects.none(),
+        required=False,
+        help_text=gettext_lazy(
+            "本级事项随之登记的划转、退回或取消所依据的文件。基本目录外事项退回原部门实施，"
+            "须选本级人民政府（或其办公室）印发的文件（朔政发〔2022〕20号第二条第二项）。"
+        ),
+        error_messages={"invalid_choice": gettext_lazy("所选依据文件不存在或不能引用。")},
+    )
+    effective_on = forms.DateField(
+        label=gettext_lazy("生效日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("不清楚时留空。"),
+    )
     items = forms.ModelMultipleChoiceField(queryset=ApprovalItem.objects.none(), required=True)
 
-    def __init__(self, *args, county: Jurisdiction, **kwargs):
+    def __init__(self, *args, county: Jurisdiction, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = claimable_items(county.parent)
+        documents = PolicyDocument.objects.order_by("-issued_on", "number")
+        self.fields["document"].queryset = access.scope_documents(documents, user, purpose="cite")
         self.fields["items"].error_messages["required"] = _("请先勾选要登记的事项。")
 
 
@@ -100,7 +118,7 @@ def claims_view(model_admin) -> Callable[[HttpRequest, int], HttpResponse]:
             out.seek(0)
             name = download_name(claims_title(county), "xlsx")
             return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
-        form = ClaimsForm(county=county)
+        form = ClaimsForm(county=county, user=request.user)
         upload = UploadForm()
         problems = []
         if request.method == "POST":
@@ -113,7 +131,7 @@ def claims_view(model_admin) -> Callable[[HttpRequest, int], HttpResponse]:
                     if problems is None:
                         return redirect(request.get_full_path())
             else:
-                form = ClaimsForm(request.POST, county=county)
+                form = ClaimsForm(request.POST, county=county, user=request.user)
                 if form.is_valid() and _decide(request, county, form):
                     return redirect(request.get_full_path())
         decision = request.GET.get("decision", "")
@@ -145,6 +163,8 @@ def _decide(request: HttpRequest, county: Jurisdiction, form: ClaimsForm) -> boo
             reason=data["reason"],
             reason_text=data["reason_text"],
             user=request.user,
+            document=data["document"],
+            effective_on=data["effective_on"],
         )
     except ValidationError as error:
         for message in error.messages:

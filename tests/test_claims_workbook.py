@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from approvals.models import Claim, ItemStatus, Jurisdiction
+from approvals.models import ApprovalItem, Claim, ItemStatus, Jurisdiction, PolicyDocument
 from catalog.exports.claims import write_claims_xlsx
 from catalog.imports.claims import claims_import
 from catalog.imports.problems import ImportRefused
@@ -203,3 +203,36 @@ class TestClaimsPage:
         assert client.get(_claims_url(shuocheng)).status_code == 404
         assert client.post(_claims_url(shuocheng), data).status_code == 404
         assert not Claim.objects.exists()
+
+    def test_leaving_a_claimed_item_outside_the_base_catalogue_cites_the_countys_government(
+        self, client, shuocheng, county_clerk
+    ):
+        """朔政发〔2022〕20号 二.2: the county copy goes back to its department on the county government's document,
+        chosen on the same page; without it the page says why and nothing changes."""
+        outside = (
+            ApprovalItem.objects.filter(jurisdiction__code="shuozhou", status=ItemStatus.BUREAU, parent=None)
+            .filter(in_base_catalogue=False, children=None)
+            .order_by("code")
+            .first()
+        )
+        client.force_login(county_clerk)
+        url = _claims_url(shuocheng)
+        client.post(url, {"decision": D.CLAIMED, "items": [str(outside.pk)]})
+        [copy] = county_items(shuocheng)
+        assert copy.status == ItemStatus.BUREAU
+
+        refused = client.post(url, {"decision": D.DEPARTMENT, "items": [str(outside.pk)]})
+        assert refused.status_code == 200
+        [message] = refused.context["form"].non_field_errors()
+        assert message.startswith(f"“{copy.code} {copy.name}”是基本目录外事项。依照朔政发〔2022〕20号第二条第二项")
+        assert Claim.objects.get().decision == D.CLAIMED
+        assert ApprovalItem.objects.get(pk=copy.pk).status == ItemStatus.BUREAU
+
+        notice = PolicyDocument.objects.create(
+            jurisdiction=shuocheng, number="朔城政发〔2024〕2号", title="调整审批事项的通知", issuer="朔城区人民政府"
+        )
+        data = {"decision": D.DEPARTMENT, "items": [str(outside.pk)], "document": str(notice.pk)}
+        client.post(url, {**data, "effective_on": "2024-05-01"})
+        assert Claim.objects.get().decision == D.DEPARTMENT
+        assert ApprovalItem.objects.get(pk=copy.pk).status == ItemStatus.RETURNED
+        assert ApprovalItem.objects.get(pk=copy.pk).transfers.latest("sequence").document == notice
