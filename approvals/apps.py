@@ -11,8 +11,11 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self):
         from django.conf import settings
+        from django.db.models.signals import post_migrate
 
-        from approvals import codes
+        from approvals import codes, register_version
+
+        post_migrate.connect(register_version.ensure_row, sender=self, dispatch_uid="approvals.register_version")
 
         # A malformed IMPLEMENTATION_CODE_FORMAT stops the start (ImproperlyConfigured), not each page showing a code.
         codes.implementation_code_parts(settings.IMPLEMENTATION_CODE_FORMAT)

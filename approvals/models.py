@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from approvals import codes, vocabulary
 from approvals.managers import ApprovalItemQuerySet
 from approvals.organisations import Department, DepartmentAlias, Jurisdiction, StaffProfile  # noqa: F401
+from approvals.register_version import RegisterBump, RegisterVersion  # noqa: F401
 from approvals.search import pinyin_key
 from approvals.synonyms import SearchSynonym  # noqa: F401
 from approvals.vocabulary import PUBLIC_MAIN, PUBLIC_STATUSES, ItemStatus, ItemType  # noqa: F401  (their old home)
