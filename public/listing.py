@@ -10,6 +10,7 @@ rows in Python (templatetags/catalog_list.py), the API serializes them (api/seri
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from urllib.parse import quote
 
@@ -22,7 +23,8 @@ from approvals.item_codes import ItemCodes, compose
 from approvals.models import ApprovalItem, Department, ItemDepartment, ItemStatus, ItemType, Transfer
 from approvals.rules import date_text
 from approvals.vocabulary import RETURNED_REMARK
-from public.selectors import edition_number, labels
+from public.prepared import Prepared, prepare
+from public.selectors import edition_number, labels, latest_edition_ids
 
 _MARK = "__code__"
 _MAIN = ("pk", "code", "name", "item_type", "status", "source_text", "in_base_catalogue", "remarks")
@@ -74,6 +76,30 @@ def url_maker(name: str):
     return lambda value: f"{prefix}{quote(str(value), safe='')}{suffix}"
 
 
+@functools.lru_cache(maxsize=32)
+def _statement(kind: str, alias: str, ordering: tuple[str, ...] | None, editions: tuple[int, ...]) -> Prepared:
+    """The compiled SQL of one of the loader's three queries (public/prepared.py); `editions` changes the main's."""
+    if kind == "main":
+
+        def build(ids):
+            mains = ApprovalItem.objects.filter(pk__in=ids).values_list(
+                *_MAIN, *_PLACE, *_BATCH, edition_number(editions), *_CODES, *(_bureau(f) for f in _BUREAU_FIELDS)
+            )
+            return mains.order_by(*ordering) if ordering else mains.order_by()
+
+    elif kind == "subs":
+
+        def build(ids):
+            return ApprovalItem.objects.filter(parent_id__in=ids).order_by("position", "pk").values_list(*_SUB)
+
+    else:
+        # No ORDER BY: the model's ("item", "position") would join every item for its code; sorted in Python.
+        def build(ids):
+            return ItemDepartment.objects.filter(item_id__in=ids).order_by().values_list(*_DEPARTMENT)
+
+    return prepare(alias, build)
+
+
 def load_rows(ids: list[int] | QuerySet, ordering: list[str] | None) -> dict[int, dict]:
     """{pk: row} of the main items `ids` (pks, or a subquery of them), sorted by `ordering` (None: any order).
 
@@ -87,10 +113,10 @@ def load_rows(ids: list[int] | QuerySet, ordering: list[str] | None) -> dict[int
     - `subs`: (url, name) of its sub-items, and `sub_items`: {code, name, item_type, status} for the API;
     - `codes`: its national codes (approvals.item_codes.ItemCodes), from the same queries.
     """
-    mains = ApprovalItem.objects.filter(pk__in=ids).values_list(
-        *_MAIN, *_PLACE, *_BATCH, edition_number(), *_CODES, *(_bureau(f) for f in _BUREAU_FIELDS)
-    )
-    mains = list(mains.order_by(*ordering) if ordering else mains.order_by())
+    alias = ApprovalItem.objects.all().db  # the router's choice for reading
+    editions = latest_edition_ids()
+    order = tuple(ordering) if ordering else None
+    mains = _statement("main", alias, order, editions).run(alias, ids)
     if not mains:
         return {}
     main_ids = [row[0] for row in mains]
@@ -98,14 +124,10 @@ def load_rows(ids: list[int] | QuerySet, ordering: list[str] | None) -> dict[int
     item_url, department_url = url_maker("public:item"), url_maker("public:department")
 
     subs: dict[int, list[tuple]] = defaultdict(list)
-    children = ApprovalItem.objects.filter(parent_id__in=main_ids).order_by("position", "pk")
-    for parent_id, *sub in children.values_list(*_SUB):
+    for parent_id, *sub in _statement("subs", alias, None, ()).run(alias, main_ids):
         subs[parent_id].append(sub)
     departments: dict[int, list[tuple]] = defaultdict(list)
-    # No ORDER BY: the model's ("item", "position") would join every item for its code; sorted here.
-    for item_id, _position, *department in sorted(
-        ItemDepartment.objects.filter(item_id__in=main_ids).order_by().values_list(*_DEPARTMENT)
-    ):
+    for item_id, _position, *department in sorted(_statement("departments", alias, None, ()).run(alias, main_ids)):
         departments[item_id].append(department)
 
     rows = {}

@@ -107,13 +107,19 @@ def labels(choices) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
 
-def edition_number() -> Coalesce:
+def latest_edition_ids() -> tuple[int, ...]:
+    """The ids of every jurisdiction's latest published edition, sorted (`latest_editions`)."""
+    return tuple(sorted(set(latest_editions().values())))
+
+
+def edition_number(editions: tuple[int, ...] | None = None) -> Coalesce:
     """A main item's 序号 in the latest published edition of its jurisdiction; NULL where it is not listed.
 
     An expression for annotate() or values_list(): a page reads it with its rows. A main item that the
     edition prints through its sub-items takes their rows' 序号 (every row of a main item has the same).
+    `editions`: the latest editions' ids as `latest_edition_ids` gives them, when the caller read them already.
     """
-    editions = sorted(set(latest_editions().values()))
+    editions = latest_edition_ids() if editions is None else editions
     listed = Entry.objects.filter(edition_id__in=editions, edition__jurisdiction_id=OuterRef("jurisdiction_id"))
     own = listed.filter(item_id=OuterRef("pk")).order_by().values("number")[:1]
     through_sub_item = listed.filter(item__parent_id=OuterRef("pk")).order_by().values("number")[:1]

@@ -5,10 +5,14 @@ The catalogue page and `/api/items/` both bind `public.filters.ItemFilter`, page
 page reads its rows with the same loader.
 """
 
-import pytest
-from django.db import connection
+import datetime
 
-from approvals.models import ApprovalItem
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Q
+
+from approvals.models import ApprovalItem, Jurisdiction
 from public import paging
 from public.filters import ItemFilter
 from public.listing import load_rows
@@ -78,6 +82,38 @@ def test_the_rows_hold_what_the_page_and_the_api_show_in_three_queries(django_as
     assert [ref["short_name"] for ref in sixtieth["department_refs"]] == ["市住建局", "市城市管理局"]
     assert sixtieth["department_text"] == "市住建局、市城市管理局"
     assert (returned["status"], returned["status_label"]) == ("returned", "已退回原部门实施")
+
+
+def test_the_rows_queries_are_compiled_once_and_read_a_new_edition_s_numbers(publisher):
+    """public/prepared.py: the SQL is compiled on a process's first page and reused; a newly published edition
+    is a new compilation, so the 序号 the list shows is the new edition's."""
+    from catalog import publishing
+    from public import listing
+
+    listing._statement.cache_clear()
+    codes = ["SZ-0003", "SZ-0060"]
+    ids = list(public_items(None).filter(code__in=codes).values_list("pk", flat=True))
+    load_rows(ids, ["code"])
+    compiled = listing._statement.cache_info().misses
+    other = list(public_items(None).filter(code__in=["SZ-0100", "SZ-0101", "SZ-0102"]).values_list("pk", flat=True))
+    assert [row["code"] for row in load_rows(other, ["code"]).values()] == ["SZ-0100", "SZ-0101", "SZ-0102"]
+    assert [
+        row["code"] for row in load_rows(public_items(None).filter(pk__in=other).values("pk"), ["code"]).values()
+    ] == [
+        "SZ-0100",
+        "SZ-0101",
+        "SZ-0102",
+    ]
+    assert listing._statement.cache_info().misses == compiled  # other ids, a subquery: nothing compiled again
+
+    city = Jurisdiction.objects.get(code="shuozhou")
+    draft = publishing.edition_compile(slug="2023", title="2023年版", jurisdiction=city, on=datetime.date(2023, 1, 1))
+    first = ApprovalItem.objects.get(code="SZ-0003")
+    draft.entries.filter(Q(item=first) | Q(item__parent=first)).update(number=999)
+    publishing.edition_publish(edition=draft, user=publisher)
+    cache.clear()  # the latest editions are cached for a minute
+    assert load_rows([first.pk], ["code"])[first.pk]["number"] == 999
+    assert listing._statement.cache_info().misses == compiled + 1
 
 
 def test_a_department_page_and_the_api_show_an_item_alike(client):
