@@ -7,6 +7,7 @@
 Pure functions and Django validators; no models, so that models, forms, imports and the API share them.
 """
 
+import functools
 import re
 import string
 from collections.abc import Mapping
@@ -116,6 +117,7 @@ IMPLEMENTATION_CODE_PARTS = {
 }
 
 
+@functools.lru_cache(maxsize=8)  # read for every code composed: a list page composes one a row
 def implementation_code_parts(fmt: str) -> tuple[str, ...]:
     """The part names `fmt` uses, in order; ImproperlyConfigured for anything but plain {name} placeholders."""
     try:
