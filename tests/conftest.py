@@ -8,6 +8,7 @@ import os
 import runpy
 import shutil
 import sqlite3
+import uuid
 from pathlib import Path
 from unittest import mock
 
@@ -259,10 +260,16 @@ def admin_user(db) -> User:
     return make_user("root", superuser=True)
 
 
+@pytest.fixture(scope="session")
+def _downloads_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("downloads")
+
+
 @pytest.fixture(autouse=True)
-def _downloads_dir(settings, tmp_path):
-    """Edition files are written to a folder of the test's own, never the project's var/."""
-    settings.DOWNLOADS_DIR = tmp_path / "downloads"
+def _downloads_dir(settings, _downloads_root):
+    """Edition files are written to a folder of the test's own, never the project's var/: named, not made (the
+    code makes it when it writes), so that the thousand tests that write none make no folder either."""
+    settings.DOWNLOADS_DIR = _downloads_root / uuid.uuid4().hex
 
 
 @pytest.fixture(scope="session", autouse=True)
