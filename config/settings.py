@@ -72,6 +72,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the page cache reads the register's version, and before simple_history's: the events it applies
+    # on their date are the system's doing, not the visitor's.
+    "approvals.middleware.ApplyDueEventsMiddleware",
+    # With DATABASE_REPLICA_URL: where a citizen's request reads (the replica or the primary), before the page cache
+    # reads the version; after the due events, which write and read their own writes.
+    "config.replica.ReplicaReadsMiddleware",
+    # Outside the session, CSRF and messages middlewares, to see every cookie they set (public/caching.py).
+    "public.caching.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,8 +89,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "public.middleware.UnusableInputMiddleware",  # NUL in the address or query: 404/400, never a 500
-    # Before simple_history's: the events it applies on their date are the system's doing, not the visitor's.
-    "approvals.middleware.ApplyDueEventsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -126,6 +132,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # saves (a search for 变更 over 100,000 items: 10.9 ms with two workers, 3.6 ms without).
     workers = envint("DB_PARALLEL_WORKERS", "0")
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c max_parallel_workers_per_gather={workers}"
+# A streaming replica of the primary: the public pages and the API read from it while it has replayed every
+# commit (config/replica.py). Same options as the primary's. In tests Django must neither create nor empty a
+# database on the read-only replica: the alias is the primary's mirror, and tests/test_replica.py points it at
+# the test database that replication copies under the same name.
+DATABASE_REPLICA_URL = os.getenv("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    try:
+        replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=envint("DB_CONN_MAX_AGE", "60"))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a database URL: {exc}") from None
+    if {replica["ENGINE"], DATABASES["default"]["ENGINE"]} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL: both name PostgreSQL servers")
+    replica["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = replica
+    DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "config.sqlite"):
     # Django's SQLite backend plus the search function PostgreSQL gets from a migration.
     DATABASES["default"]["ENGINE"] = "config.sqlite"
@@ -195,6 +217,9 @@ IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "200000")
 # Downloads written while a citizen waits stop here (about a second); larger ones are written by
 # `manage.py prepare_downloads` (published editions) or refused with advice (filtered lists).
 EXPORT_ONLINE_MAX_ROWS = envint("EXPORT_ONLINE_MAX_ROWS", "10000")
+# The filtered lists (/export.*, /export-national.*) read the live register, about 15 times dearer a row than
+# an edition's frozen rows: they stop at this many main items (never above EXPORT_ONLINE_MAX_ROWS).
+EXPORT_LIST_MAX_ROWS = envint("EXPORT_LIST_MAX_ROWS", "1000")
 # How an item's 实施编码 (GB/T 39046) is composed from its parts: provinces differ. Placeholders:
 # {credit_code} {item_type_code} {basic_code} {exercise_level} {division_code} (approvals.codes.implementation_code,
 # which refuses any other); an item lacking a part it names has no 实施编码.

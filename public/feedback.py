@@ -1,21 +1,31 @@
 """The item page's "这条信息有误或已过时？" form: a visitor's message goes to the clerks of the item's jurisdiction.
 
-A plain HTML form (CSRF token, no JavaScript). A valid message is saved (catalog.feedback.feedback_submit) and the
-visitor is sent back to the item with a thanks; an invalid one, or one over the limit per address, is shown again
-on a page of its own with what is wrong.
+A plain HTML form (no JavaScript). A valid message is saved (catalog.feedback.feedback_submit) and the visitor is
+sent back to the item with a thanks; an invalid one, or one over the limit per address, is shown again on a page of
+its own with what is wrong.
+
+The form carries no CSRF token: the item page is one cached copy for every anonymous visitor (public/caching.py),
+and a token in it would be one visitor's handed to all. What the token guards against, another site making a
+visitor's browser post here, is refused by asking the browser where the form was: every browser we serve sends
+`Origin` with a form's POST (else `Sec-Fetch-Site`, else `Referer`, which our Referrer-Policy keeps for our own
+pages); a POST that names another site, or names none, is refused (403) and nothing is saved.
 """
 
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from approvals.models import ApprovalItem
@@ -68,8 +78,25 @@ def _over_limit(address: str) -> bool:
     return False
 
 
+def _from_our_pages(request: HttpRequest) -> bool:
+    """Whether the browser says the POST was sent by one of our pages: its Origin (or the Referer's) is this site's
+    or a trusted one (CSRF_TRUSTED_ORIGINS), or Sec-Fetch-Site says same-origin. No header at all: refused."""
+    ours = {f"{request.scheme}://{request.get_host()}", *settings.CSRF_TRUSTED_ORIGINS}
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin in ours
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    referer = urlsplit(request.headers.get("Referer", ""))
+    return f"{referer.scheme}://{referer.netloc}" in ours
+
+
+@csrf_exempt  # checked by _from_our_pages instead: see the module's docstring
 @require_http_methods(["GET", "POST"])
 def item_feedback(request: HttpRequest, code: str) -> HttpResponse:
+    if request.method == "POST" and not _from_our_pages(request):
+        raise PermissionDenied(_("留言未能提交：请在本站的事项页面上填写并提交留言。"))
     item = get_object_or_404(ApprovalItem.objects.public().select_related("jurisdiction"), code=code)
     form = FeedbackForm(request.POST if request.method == "POST" else None)
     status = 200

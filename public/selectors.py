@@ -23,8 +23,11 @@ from approvals.models import (
     Transfer,
 )
 from catalog.models import Edition, Entry, publication_order
+from public import caching
 
-CHOICES_SECONDS = 300  # filter choices change when a clerk adds a department or a document: rarely
+# The cached reads below are keyed by the register's version (public/caching.py): a clerk's change is a new
+# key, read afresh on the next request. The time only bounds how long an old version's entry takes space.
+CHOICES_SECONDS = 300
 ALL = "all"  # the jurisdiction parameter's value for every jurisdiction at once
 
 
@@ -52,10 +55,10 @@ def jurisdiction_asked(code: str) -> tuple[Jurisdiction | None, bool]:
 
 
 def jurisdiction_by_code(code: str) -> Jurisdiction | None:
-    """The jurisdiction of that code, or None; cached for a few minutes (jurisdictions hardly change)."""
+    """The jurisdiction of that code, or None; cached until the register changes."""
     if not re.fullmatch(r"[\w-]{1,40}", code):
         return None
-    key = f"catalog:jurisdiction:{code}"
+    key = f"catalog:jurisdiction:{caching.version().tag}:{code}"
     found = cache.get(key)
     if found is None:
         found = Jurisdiction.objects.registers().filter(code=code).first() or False  # False: cached "no such code"
@@ -81,16 +84,17 @@ def public_items(jurisdiction: Jurisdiction | None) -> QuerySet[ApprovalItem]:
 
 
 def latest_editions() -> dict[int | None, int]:
-    """{jurisdiction id: its latest published edition id, None: the latest of all}; one query a minute.
+    """{jurisdiction id: its latest published edition id, None: the latest of all}; one query a version.
 
     Latest as `EditionQuerySet.latest_published` says: the last in publication order.
     """
-    editions = cache.get("catalog:latest-editions")
+    key = f"catalog:latest-editions:{caching.version().tag}"
+    editions = cache.get(key)
     if editions is None:
         editions = {}
         for jurisdiction_id, edition_id in Edition.objects.in_publication_order().values_list("jurisdiction_id", "pk"):
             editions[jurisdiction_id] = editions[None] = edition_id
-        cache.set("catalog:latest-editions", editions, 60)
+        cache.set(key, editions, CHOICES_SECONDS)
     return editions
 
 
@@ -134,12 +138,13 @@ class Summary:
 
 
 def summary(jurisdiction: Jurisdiction | None) -> Summary:
-    """Counts for the top of the catalogue: one query, then cached for a minute (a province has 40,000 items)."""
-    key = f"catalog:summary:{jurisdiction.pk if jurisdiction else 'all'}"
+    """Counts for the top of the catalogue: one query, then cached until the register changes (a province has
+    40,000 items)."""
+    key = f"catalog:summary:{caching.version().tag}:{jurisdiction.pk if jurisdiction else 'all'}"
     cached = cache.get(key)
     if cached is None:
         cached = _summary(jurisdiction)
-        cache.set(key, cached, 60)
+        cache.set(key, cached, CHOICES_SECONDS)
     return cached
 
 
@@ -161,7 +166,7 @@ def _summary(jurisdiction: Jurisdiction | None) -> Summary:
 
 
 def filter_choices(jurisdiction: Jurisdiction | None) -> dict:
-    """The filter form's choices for a jurisdiction (None: all), cached for a few minutes.
+    """The filter form's choices for a jurisdiction (None: all), cached until the register changes.
 
     `departments`, `batches` and `jurisdictions`: every value a filter accepts; `present`: for each
     choice filter (section, department, item_type, batch, base) the values that have listed items
@@ -169,7 +174,7 @@ def filter_choices(jurisdiction: Jurisdiction | None) -> dict:
     empty list. Four queries whatever the jurisdiction's size: the departments, the values of the
     listed items, the departments they carry, the jurisdictions.
     """
-    key = f"catalog:choices:{jurisdiction.pk if jurisdiction else 'all'}"
+    key = f"catalog:choices:{caching.version().tag}:{jurisdiction.pk if jurisdiction else 'all'}"
     choices = cache.get(key)
     if choices is None:
         listed = ApprovalItem.objects.listed()

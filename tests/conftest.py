@@ -28,9 +28,10 @@ _blocker = None  # pytest-django's switch for database access, for pytest_runtes
 
 
 def settings_under(**env: str) -> dict:
-    """config/settings.py run afresh in this process with `env` as its only DJANGO_*, DATABASE_URL and
-    CACHE_URL variables: its global names. Django's own settings are left alone; no process to start."""
-    kept = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CACHE_URL"))}
+    """config/settings.py run afresh in this process with `env` as its only DJANGO_*, DATABASE_URL,
+    DATABASE_REPLICA_URL and CACHE_URL variables: its global names. Django's own settings are left alone."""
+    databases = ("DATABASE_URL", "DATABASE_REPLICA_URL")
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", *databases, "CACHE_URL"))}
     with mock.patch.dict(os.environ, {**kept, "DJANGO_SETTINGS_MODULE": "config.settings", **env}, clear=True):
         return runpy.run_path(str(SETTINGS_FILE))
 
@@ -78,6 +79,7 @@ MODULE_UNITS = {
     "tests/test_export_official.py",
     "tests/test_counties.py",
     "tests/test_official_data.py",
+    "tests/test_replica.py",  # one test pauses the replica's replay, which the others would see
 }
 
 
@@ -195,6 +197,20 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reads_from_primary(request):
+    """With DATABASE_REPLICA_URL (CI's PostgreSQL run) citizens' pages would read the replica, which sees only
+    committed data and which a test may query only if it says so: tests read the primary unless they ask for the
+    replica (tests/test_replica.py's `replica` fixture)."""
+    from django.conf import settings
+
+    if "replica" not in settings.DATABASES or "replica" in request.fixturenames:
+        yield
+        return
+    with override_settings(DATABASE_ROUTERS=[]):
+        yield
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 jurisdiction like every admin page; a message is text wherever it is shown."""
 
 import datetime
-import re
 from unittest import mock
 
 import pytest
@@ -21,14 +20,12 @@ THANKS = "感谢您的留言！已转给朔州市本级的工作人员核实处�
 LIMIT = "您在一分钟内已提交 10 条留言，请稍等一分钟后再提交。"
 
 
-def _token(client: Client, code: str = "SZ-0216") -> str:
-    page = client.get(f"/items/{code}/").content.decode()
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+OURS = "http://testserver"  # the Origin a browser sends with the item page's form
 
 
 def _send(client: Client, message: str = "电话已经换了", contact: str = "", code: str = "SZ-0216", **extra):
-    data = {"message": message, "contact": contact, "csrfmiddlewaretoken": _token(client, code)}
-    return client.post(f"/items/{code}/feedback/", data, **extra)
+    data = {"message": message, "contact": contact}
+    return client.post(f"/items/{code}/feedback/", data, **{"HTTP_ORIGIN": OURS, **extra})
 
 
 @pytest.fixture
@@ -63,12 +60,14 @@ def _state() -> list[tuple]:
 # --- the public form -----------------------------------------------------------------------------
 
 
-def test_every_item_page_has_the_form_with_a_csrf_token_and_no_script(visitor):
-    page = visitor.get("/items/SZ-0001/").content.decode()
+def test_every_item_page_has_the_form_and_no_token_cookie_or_script(visitor):
+    # No CSRF token: the page is one cached copy for every visitor (public/caching.py), and sets no cookie.
+    response = visitor.get("/items/SZ-0001/")
+    page = response.content.decode()
     form = page[page.index('<section id="feedback"') :]
     assert '<h2 id="feedback-title">这条信息有误或已过时？</h2>' in form
     assert '<form method="post" action="/items/SZ-0001/feedback/">' in form
-    assert 'name="csrfmiddlewaretoken"' in form
+    assert "csrfmiddlewaretoken" not in page and not response.cookies
     assert 'maxlength="1000"' in form and 'name="contact"' in form
     assert "<script" not in page
 
@@ -91,10 +90,49 @@ def test_a_county_items_message_goes_to_the_county(visitor, county_item):
     assert Feedback.objects.get().jurisdiction.code == "shuocheng"
 
 
-def test_a_post_without_the_csrf_token_is_refused(visitor):
-    response = visitor.post("/items/SZ-0216/feedback/", {"message": "没有令牌"})
+REFUSED = "留言未能提交：请在本站的事项页面上填写并提交留言。"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_ORIGIN": "null"},
+        {"HTTP_ORIGIN": "https://testserver"},  # another scheme is another origin
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_SEC_FETCH_SITE": "same-site"},
+        {"HTTP_REFERER": "https://evil.example/items/SZ-0216/"},
+        {},  # a browser names where a form was posted from; a POST that names nothing is not from our page
+    ],
+)
+def test_a_post_from_another_site_or_from_nowhere_is_refused(visitor, headers):
+    response = visitor.post("/items/SZ-0216/feedback/", {"message": "别的网站代发"}, **headers)
     assert response.status_code == 403
+    assert REFUSED in response.content.decode()
     assert not Feedback.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_ORIGIN": OURS},
+        {"HTTP_SEC_FETCH_SITE": "same-origin"},
+        {"HTTP_REFERER": f"{OURS}/items/SZ-0216/"},  # a browser that sends neither Origin nor Sec-Fetch-Site
+    ],
+)
+def test_a_post_from_our_item_page_is_taken(visitor, headers):
+    response = visitor.post("/items/SZ-0216/feedback/", {"message": "从本站提交"}, **headers)
+    assert response.status_code == 302
+    assert Feedback.objects.get().message == "从本站提交"
+
+
+@override_settings(CSRF_TRUSTED_ORIGINS=["https://www.shuozhou.example"])
+def test_a_post_from_a_trusted_origin_is_taken(visitor):
+    # Behind a proxy that rewrites the host, the public origin is the one named in DJANGO_CSRF_TRUSTED_ORIGINS.
+    response = visitor.post(
+        "/items/SZ-0216/feedback/", {"message": "经代理"}, HTTP_ORIGIN="https://www.shuozhou.example"
+    )
+    assert response.status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -116,7 +154,7 @@ def test_a_message_of_exactly_1000_characters_is_taken(visitor):
 def test_an_unknown_or_pending_item_has_no_form(client):
     assert client.get("/items/SZ-9999/feedback/").status_code == 404
     ApprovalItem.objects.filter(code="SZ-0216").update(status="pending")
-    assert client.post("/items/SZ-0216/feedback/", {"message": "x"}).status_code == 404
+    assert client.post("/items/SZ-0216/feedback/", {"message": "x"}, HTTP_ORIGIN=OURS).status_code == 404
     assert not Feedback.objects.exists()
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from approvals.models import Department, Jurisdiction
-from public import selectors
+from public import caching, selectors
 
 # Parameters of a fixed set of values: given empty, they are refused rather than read as "any".
 LABELLED = ("department", "batch")  # taken by code (slug) or by the label the API returns
@@ -24,7 +24,7 @@ def department_choices() -> list[tuple[str, str]]:
     The API's department filter takes a department of any register: in another jurisdiction's list it
     simply finds no item. Cached as the page's filter choices are.
     """
-    key = "api:departments"
+    key = f"api:departments:{caching.version().tag}"  # a new version: a department may have been added
     choices = cache.get(key)
     if choices is None:
         departments = (
