@@ -58,8 +58,10 @@ class PolicyDocument(models.Model):
         return self.number
 
     def save(self, *args, **kwargs) -> None:
+        from approvals.queries import batch_cache_key  # queries reads this model
+
         super().save(*args, **kwargs)
-        cache.delete(vocabulary.BATCH_CACHE_KEY)  # its batch label may be new to the batch filters
+        cache.delete(batch_cache_key())  # its batch label may be new to the batch filters
 
 
 # The service-guide fields the notice asks to standardise (all optional): the admin's form, the flat

@@ -9,13 +9,21 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db.models import F, Q
 
+from approvals import register_version
 from approvals.models import PolicyDocument
 from approvals.vocabulary import ACCEPTED, BATCH_ACCEPTED, BATCH_CACHE_KEY, BATCH_CACHE_SECONDS, batch_slug
 
 
+def batch_cache_key() -> str:
+    """Under the register's version: a new document or batch label is a new version, on every process. Saving a
+    document deletes it as well, for the reads of the same transaction (the version changes when it commits)."""
+    return f"{BATCH_CACHE_KEY}:{register_version.of_request().tag}"
+
+
 def batch_choices() -> list[tuple[str, str]]:
     """The batch filter's (value, label) pairs: first, second, … by document date, then accepted (承接)."""
-    choices = cache.get(BATCH_CACHE_KEY)
+    key = batch_cache_key()
+    choices = cache.get(key)
     if choices is None:
         # Unknown dates count as the oldest, on every database (PostgreSQL would sort NULL last).
         documents = PolicyDocument.objects.exclude(batch_label="").order_by(
@@ -23,7 +31,7 @@ def batch_choices() -> list[tuple[str, str]]:
         )
         labels = list(dict.fromkeys(document.batch_label for document in documents))
         choices = [(batch_slug(i), label) for i, label in enumerate(labels)] + [(BATCH_ACCEPTED, ACCEPTED)]
-        cache.set(BATCH_CACHE_KEY, choices, BATCH_CACHE_SECONDS)
+        cache.set(key, choices, BATCH_CACHE_SECONDS)
     return choices
 
 

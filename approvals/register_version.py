@@ -18,7 +18,10 @@ table added later, or one that a SQLite table rebuild left without its triggers,
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connections, models
@@ -92,6 +95,25 @@ def current(using: str = "default") -> Version:
     if isinstance(changed_at, str):  # SQLite keeps UTC as text
         changed_at = parse_datetime(changed_at).replace(tzinfo=datetime.UTC)
     return Version(number, changed_at)
+
+
+_request_version: contextvars.ContextVar[Version | None] = contextvars.ContextVar("register_version", default=None)
+
+
+def of_request() -> Version:
+    """The version for this request, read once by the public pages' middleware (public/caching.py), which every
+    cache of what they show is keyed by; outside such a block, read now."""
+    return _request_version.get() or current()
+
+
+@contextlib.contextmanager
+def reading(version: Version) -> Iterator[None]:
+    """Within the block `of_request()` is `version`."""
+    token = _request_version.set(version)
+    try:
+        yield
+    finally:
+        _request_version.reset(token)
 
 
 def ensure_row(using: str = "default", **_kwargs) -> None:

@@ -28,13 +28,11 @@ Streaming responses (exports, downloads) get the validators but are not stored.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime
 import functools
 import hashlib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.utils import formatdate
 from pathlib import Path
 
@@ -57,22 +55,9 @@ KEYED_VARY = {"accept", "accept-language", "accept-encoding", "cookie"}
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
 SKEW_SECONDS = 2  # the database's clock may run ahead of this process's: Last-Modified's second must be over
 
-_version: contextvars.ContextVar[Version | None] = contextvars.ContextVar("register_version", default=None)
-
-
-def version() -> Version:
-    """The register's version for this request (read once by the middleware); outside a request, read now."""
-    return _version.get() or register_version.current()
-
-
-@contextlib.contextmanager
-def reading(current: Version) -> Iterator[None]:
-    """Within the block `version()` is `current`: the request's, read once."""
-    token = _version.set(current)
-    try:
-        yield
-    finally:
-        _version.reset(token)
+# The request's version, read once (approvals.register_version keeps it, so the register's own caches use it too).
+version = register_version.of_request
+reading = register_version.reading
 
 
 class PublicCacheMiddleware:

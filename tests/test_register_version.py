@@ -116,3 +116,16 @@ def test_postgresql_raises_it_once_a_transaction_and_at_its_commit_even_when_it_
     thread.join(10)
     assert seen["before_commit"] == start + 2  # the import sees the other's commit, not its own yet
     assert register_version.current().number == start + 3
+
+
+@pytest.mark.django_db
+def test_the_batch_filter_learns_a_label_written_around_the_model_on_the_next_request():
+    """Cached under the version, on every process: a label changed by a bulk update (no save() to clear the
+    cache) is offered once the change is committed."""
+    from approvals.models import PolicyDocument
+    from approvals.queries import batch_choices
+
+    assert [label for _value, label in batch_choices()] == ["首次划转", "二次划转", "承接"]
+    PolicyDocument.objects.filter(batch_label="二次划转").update(batch_label="第二批划转")
+    _settle()
+    assert [label for _value, label in batch_choices()] == ["首次划转", "第二批划转", "承接"]
