@@ -220,6 +220,9 @@ EXPORT_ONLINE_MAX_ROWS = envint("EXPORT_ONLINE_MAX_ROWS", "10000")
 # The filtered lists (/export.*, /export-national.*) read the live register, about 15 times dearer a row than
 # an edition's frozen rows: they stop at this many main items (never above EXPORT_ONLINE_MAX_ROWS).
 EXPORT_LIST_MAX_ROWS = envint("EXPORT_LIST_MAX_ROWS", "1000")
+# Anonymous visitors' pages kept in the cache under the register's version (public/caching.py). Off: every page is
+# rendered (the validators and 304s stay); bench's page figures measure rendering with it off.
+PUBLIC_PAGE_CACHE = envbool("DJANGO_PUBLIC_PAGE_CACHE", "1")
 # How an item's 实施编码 (GB/T 39046) is composed from its parts: provinces differ. Placeholders:
 # {credit_code} {item_type_code} {basic_code} {exercise_level} {division_code} (approvals.codes.implementation_code,
 # which refuses any other); an item lacking a part it names has no 实施编码.

@@ -80,7 +80,8 @@ class PublicCacheMiddleware:
         signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
         if not personal and _still_fresh(request, etag, current):
             return _not_modified(etag, current, private=signed_in)
-        key = None if personal or signed_in else _key(request, current)
+        stored_pages = settings.PUBLIC_PAGE_CACHE and not (personal or signed_in)
+        key = _key(request, current) if stored_pages else None
         if key is not None:
             stored = cache.get(key)
             if stored is not None:
