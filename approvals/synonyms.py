@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from approvals import register_version
 from approvals.search import search_key
 
 # Every search reads the list: it is kept in the cache, dropped when a clerk saves or deletes a synonym,
@@ -47,21 +48,28 @@ class SearchSynonym(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)
-        cache.delete(CACHE_KEY)
+        cache.delete(cache_key())
 
     def delete(self, *args, **kwargs):
         deleted = super().delete(*args, **kwargs)
-        cache.delete(CACHE_KEY)
+        cache.delete(cache_key())
         return deleted
 
 
 def synonym_pairs() -> list[tuple[str, str]]:
     """Every synonym as (term, canonical), in the order they were added; cached (CACHE_SECONDS)."""
-    pairs = cache.get(CACHE_KEY)
+    key = cache_key()
+    pairs = cache.get(key)
     if pairs is None:
         pairs = list(SearchSynonym.objects.order_by("pk").values_list("term", "canonical"))
-        cache.set(CACHE_KEY, pairs, CACHE_SECONDS)
+        cache.set(key, pairs, CACHE_SECONDS)
     return pairs
+
+
+def cache_key() -> str:
+    # Under the register's version, as every cache of what the public pages show: a synonym a clerk adds is
+    # searched for on the next request on every process (the delete on save serves the same transaction's reads).
+    return f"{CACHE_KEY}:{register_version.of_request().tag}"
 
 
 def expansions(key: str, pairs: list[tuple[str, str]]) -> list[str]:

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 
+from approvals import register_version
 from approvals.models import ApprovalItem, Jurisdiction
 from public import paging
 from public.paging import Count, list_page
@@ -94,7 +95,8 @@ def test_a_list_page_runs_at_most_six_queries(
 
     monkeypatch.setattr(paging, "EXACT_UP_TO", exact_up_to)
     for code, place in (("shuozhou", _city()), ("all", None)):
-        client.get("/", {"jurisdiction": code})  # the caches a running server has warm
+        client.get("/", {"jurisdiction": code, "q": "许可"})  # the caches a running server has warm (synonyms too)
+        # The version, the planner's estimate (PostgreSQL), the probe of the matches, the page's rows (three).
         with django_assert_max_num_queries(6):
             response = client.get("/", {**params, "jurisdiction": code, "per_page": per_page, "page": 2})
         assert response.status_code == 200
@@ -127,9 +129,11 @@ def test_an_estimate_far_above_the_limit_is_shown_without_counting(postgres, mon
     monkeypatch.setattr(paging, "TRUST_ESTIMATE_ABOVE", 0)
     items = public_items(_city()).search("许可")
     reference = Paginator(items, 20)
-    latest_editions()  # the rows' 序号 read it, cached a minute as on a running server
-    with django_assert_num_queries(4):  # the estimate, the page's rows (three): no probe of the matches
-        page = list_page(items, 2, 20)
+    version = register_version.current()
+    with register_version.reading(version):  # as in a request: the version read once, before
+        latest_editions()  # the rows' 序号 read it, cached under the version as on a running server
+        with django_assert_num_queries(4):  # the estimate, the page's rows (three): no probe of the matches
+            page = list_page(items, 2, 20)
     assert page.count_kind == Count.ESTIMATE and page.count == paging.estimated_count(items)
     assert _row_codes(page) == _codes(reference.page(2).object_list)
 
@@ -140,6 +144,7 @@ def test_a_page_walked_in_order_holds_the_rows_of_a_page_sorted_from_the_index(c
     """Many matches: early pages walk the list without the index's condition, later ones sort the matches."""
     monkeypatch.setattr(paging, "EXACT_UP_TO", 10)
     monkeypatch.setattr(paging, "WALK_ROWS", walk_rows)
+    monkeypatch.setattr(paging, "WALK_ROWS_UNCOUNTED", walk_rows)
     from public.filters import ItemFilter
 
     filterset = ItemFilter({**params, "jurisdiction": "all"}, queryset=public_items(None), jurisdiction=None)
@@ -148,3 +153,25 @@ def test_a_page_walked_in_order_holds_the_rows_of_a_page_sorted_from_the_index(c
         response = client.get("/", {**params, "jurisdiction": "all", "page": number})
         assert [row["code"] for row in response.context["rows"]] == _codes(reference.page(number).object_list)
         assert response.context["page"].count_kind != Count.EXACT
+
+
+@pytest.mark.parametrize("uncounted", [True, False])
+def test_uncounted_matches_walk_further_pages_than_counted_ones(monkeypatch, uncounted):
+    """More than EXACT_UP_TO matches and no estimate: their number is only bounded below, and sorting them all
+    costs what they really are, so the walk in order is allowed more rows (WALK_ROWS_UNCOUNTED) than where the
+    count is known. Both ways the page holds the same rows."""
+    monkeypatch.setattr(paging, "EXACT_UP_TO", 10)
+    monkeypatch.setattr(paging, "WALK_ROWS", 1000)  # page 3 of 20 over 303 listed: 61 × 303 > 1000 × 10
+    items = public_items(None).search("许可")
+    listed = public_items(None).count()
+    walked = []
+
+    def walk():
+        walked.append(True)
+        return items
+
+    estimate = None if uncounted else (lambda: paging.EXACT_UP_TO + 1)  # counted: "about 11"
+    page = list_page(items, 3, 20, at_most=listed, estimate=estimate, walk=walk)
+    assert page.count_kind == (Count.MORE_THAN if uncounted else Count.ESTIMATE)
+    assert walked == ([True] if uncounted else [])
+    assert _row_codes(page) == _codes(Paginator(items, 20).page(3).object_list)

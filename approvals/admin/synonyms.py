@@ -6,7 +6,8 @@ from django.core.cache import cache
 from approvals import access
 from approvals.admin_scope import ScopedAdmin
 from approvals.models import Jurisdiction
-from approvals.synonyms import CACHE_KEY, SearchSynonym
+from approvals.synonyms import SearchSynonym
+from approvals.synonyms import cache_key as synonyms_cache_key
 
 
 def keeps_synonyms(user) -> bool:
@@ -42,4 +43,4 @@ class SearchSynonymAdmin(ScopedAdmin):
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        cache.delete(CACHE_KEY)  # the bulk delete action skips the model's delete()
+        cache.delete(synonyms_cache_key())  # the bulk delete action skips the model's delete()
