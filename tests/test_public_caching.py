@@ -20,7 +20,7 @@ from catalog.models import Edition
 from public import caching, selectors
 from tests.checkers import public_pages
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache")]
 
 NEW_NAME = "缓存测试更名事项"
 
