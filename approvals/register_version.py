@@ -92,8 +92,12 @@ def current(using: str = "default") -> Version:
     if row is None:  # emptied by a flush, before post_migrate wrote it again
         return NONE
     number, changed_at = row
-    if isinstance(changed_at, str):  # SQLite keeps UTC as text
-        changed_at = parse_datetime(changed_at).replace(tzinfo=datetime.UTC)
+    # SQLite keeps UTC as text, which its driver gives as text or (Django's converter for the column's declared
+    # type) as a naive datetime: UTC either way, never the process's local time.
+    if isinstance(changed_at, str):
+        changed_at = parse_datetime(changed_at)
+    if timezone.is_naive(changed_at):
+        changed_at = changed_at.replace(tzinfo=datetime.UTC)
     return Version(number, changed_at)
 
 

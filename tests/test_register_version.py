@@ -1,5 +1,6 @@
 """The register's version (approvals/register_version.py): every committed write raises it, nothing else does."""
 
+import datetime
 import threading
 
 import pytest
@@ -129,3 +130,16 @@ def test_the_batch_filter_learns_a_label_written_around_the_model_on_the_next_re
     PolicyDocument.objects.filter(batch_label="二次划转").update(batch_label="第二批划转")
     _settle()
     assert [label for _value, label in batch_choices()] == ["首次划转", "第二批划转", "承接"]
+
+
+@pytest.mark.django_db
+def test_the_moment_of_a_change_is_read_in_utc_whatever_the_sites_time_zone():
+    """Last-Modified is written from it: read as Beijing time it would be eight hours early."""
+    from django.utils import timezone
+
+    before = timezone.now()
+    ApprovalItem.objects.filter(code="SZ-0001").update(remarks="改")
+    _settle()
+    changed_at = register_version.current().changed_at
+    assert changed_at.utcoffset() == datetime.timedelta(0)
+    assert abs((changed_at - before).total_seconds()) < 60
