@@ -22,7 +22,8 @@ else Sec-Fetch-Site, else Referer), which is what the token protects against, an
 page. A page that used `get_token` still gets its cookie (Django then sets it) and so is never stored.
 
 The version is read once per request: `request.register_version` when the replica router (outside this one)
-has read the primary's, else here. `version()` gives it to the selectors, which key their own caches by it.
+has read the primary's, else here; within the request `register_version.of_request()` gives it to the selectors,
+which key their own caches by it.
 Streaming responses (exports, downloads) get the validators but are not stored.
 """
 
@@ -55,10 +56,6 @@ KEYED_VARY = {"accept", "accept-language", "accept-encoding", "cookie"}
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
 SKEW_SECONDS = 2  # the database's clock may run ahead of this process's: Last-Modified's second must be over
 
-# The request's version, read once (approvals.register_version keeps it, so the register's own caches use it too).
-version = register_version.of_request
-reading = register_version.reading
-
 
 class PublicCacheMiddleware:
     """Validators, 304s and the anonymous page cache for GET and HEAD outside /admin/ (see the module)."""
@@ -70,7 +67,7 @@ class PublicCacheMiddleware:
         if request.method not in ("GET", "HEAD") or _excluded(request.path_info):
             return self.get_response(request)
         current = getattr(request, "register_version", None) or register_version.current()
-        with reading(current):
+        with register_version.reading(current):
             return self._respond(request, current)
 
     def _respond(self, request: HttpRequest, current: Version) -> HttpResponse:
@@ -81,7 +78,7 @@ class PublicCacheMiddleware:
         if not personal and _still_fresh(request, etag, current):
             return _not_modified(etag, current, private=signed_in)
         stored_pages = settings.PUBLIC_PAGE_CACHE and not (personal or signed_in)
-        key = _key(request, current) if stored_pages else None
+        key = _key(request, etag) if stored_pages else None
         if key is not None:
             stored = cache.get(key)
             if stored is not None:
@@ -134,11 +131,11 @@ def _etag(request: HttpRequest, current: Version) -> str:
     return f'W/"{current.tag}-{_build()}-{_variant(request)}"'
 
 
-def _key(request: HttpRequest, current: Version) -> str:
-    # The scheme and host too: the API, the feeds and the open data write absolute links.
-    address = f"{request.method} {request.build_absolute_uri()} {request.headers.get('Accept', '')}"
-    digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"page:{current.tag}:{_build()}:{timezone.localdate():%Y%m%d}:{digest}"
+def _key(request: HttpRequest, etag: str) -> str:
+    # The ETag names the version, the release, the day and the Accept header; the address adds the scheme and the
+    # host, since the API, the feeds and the open data write absolute links.
+    address = f"{request.method} {request.build_absolute_uri()}"
+    return f"page:{etag}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def _last_modified(current: Version) -> int:

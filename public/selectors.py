@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from approvals import offices, queries
+from approvals import offices, queries, register_version
 from approvals.models import (
     ApprovalItem,
     Department,
@@ -23,7 +23,6 @@ from approvals.models import (
     Transfer,
 )
 from catalog.models import Edition, Entry, publication_order
-from public import caching
 
 # The cached reads below are keyed by the register's version (public/caching.py): a clerk's change is a new
 # key, read afresh on the next request. The time only bounds how long an old version's entry takes space.
@@ -58,7 +57,7 @@ def jurisdiction_by_code(code: str) -> Jurisdiction | None:
     """The jurisdiction of that code, or None; cached until the register changes."""
     if not re.fullmatch(r"[\w-]{1,40}", code):
         return None
-    key = f"catalog:jurisdiction:{caching.version().tag}:{code}"
+    key = f"catalog:jurisdiction:{register_version.of_request().tag}:{code}"
     found = cache.get(key)
     if found is None:
         found = Jurisdiction.objects.registers().filter(code=code).first() or False  # False: cached "no such code"
@@ -88,7 +87,7 @@ def latest_editions() -> dict[int | None, int]:
 
     Latest as `EditionQuerySet.latest_published` says: the last in publication order.
     """
-    key = f"catalog:latest-editions:{caching.version().tag}"
+    key = f"catalog:latest-editions:{register_version.of_request().tag}"
     editions = cache.get(key)
     if editions is None:
         editions = {}
@@ -140,7 +139,7 @@ class Summary:
 def summary(jurisdiction: Jurisdiction | None) -> Summary:
     """Counts for the top of the catalogue: one query, then cached until the register changes (a province has
     40,000 items)."""
-    key = f"catalog:summary:{caching.version().tag}:{jurisdiction.pk if jurisdiction else 'all'}"
+    key = f"catalog:summary:{register_version.of_request().tag}:{jurisdiction.pk if jurisdiction else 'all'}"
     cached = cache.get(key)
     if cached is None:
         cached = _summary(jurisdiction)
@@ -174,7 +173,7 @@ def filter_choices(jurisdiction: Jurisdiction | None) -> dict:
     empty list. Four queries whatever the jurisdiction's size: the departments, the values of the
     listed items, the departments they carry, the jurisdictions.
     """
-    key = f"catalog:choices:{caching.version().tag}:{jurisdiction.pk if jurisdiction else 'all'}"
+    key = f"catalog:choices:{register_version.of_request().tag}:{jurisdiction.pk if jurisdiction else 'all'}"
     choices = cache.get(key)
     if choices is None:
         listed = ApprovalItem.objects.listed()

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from approvals import register_version
 from approvals.models import ApprovalItem, Department, ItemStatus, ItemType, Jurisdiction
 from approvals.queries import batch_choices
-from public import caching, paging
+from public import paging
 from public.paging import Count, ListPage
 from public.selectors import filter_choices
 
@@ -199,7 +199,7 @@ def test_a_returned_type_disappears_from_the_options_once_it_has_no_listed_items
 def test_the_filter_values_are_found_in_four_queries(django_assert_num_queries):
     city = _city()
     batch_choices()  # cached on its own, and warm on any list page
-    with caching.reading(register_version.current()), django_assert_num_queries(4):  # the request's version
+    with register_version.reading(register_version.current()), django_assert_num_queries(4):  # the request's version
         choices = filter_choices(city)
     assert choices["present"] == {
         "section": {"transferred", "returned"},
@@ -208,7 +208,7 @@ def test_the_filter_values_are_found_in_four_queries(django_assert_num_queries):
         "base": {"yes", "no"},
         "batch": {"first", "second", "accepted"},
     }
-    with caching.reading(register_version.current()), django_assert_num_queries(0):
+    with register_version.reading(register_version.current()), django_assert_num_queries(0):
         filter_choices(city)
 
 

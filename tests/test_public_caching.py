@@ -227,14 +227,14 @@ def test_posts_streams_and_the_admin_are_not_stored(clerk, django_assert_max_num
 @pytest.mark.usefixtures("official_data")
 def test_the_selectors_caches_are_read_again_in_a_new_version(django_assert_num_queries):
     city = Jurisdiction.objects.get(code="shuozhou")
-    with caching.reading(register_version.current()):
+    with register_version.reading(register_version.current()):
         before = selectors.filter_choices(city)["departments"]
         selectors.jurisdiction_by_code("shuozhou")
         with django_assert_num_queries(0):  # within a version, from the cache
             selectors.filter_choices(city)
             selectors.jurisdiction_by_code("shuozhou")
     Department.objects.create(jurisdiction=city, slug="cache-new", short_name="新设局")
-    with caching.reading(register_version.current()):
+    with register_version.reading(register_version.current()):
         after = selectors.filter_choices(city)["departments"]
     assert ("cache-new", "新设局") not in before
     assert sorted(after) == sorted([*before, ("cache-new", "新设局")])

@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from approvals import register_version
 from approvals.models import ApprovalItem, Jurisdiction
-from public import caching, paging
+from public import paging
 from public.filters import ItemFilter
 from public.listing import load_rows
 from public.selectors import public_items
@@ -68,7 +68,7 @@ def test_a_page_of_either_runs_at_most_four_queries_on_sqlite_five_on_postgresql
 
 def test_the_rows_hold_what_the_page_and_the_api_show_in_three_queries(django_assert_num_queries):
     ids = list(public_items(None).filter(code__in=["SZ-0003", "SZ-0060", "SZ-0216"]).values_list("pk", flat=True))
-    with caching.reading(register_version.current()):  # as in a request: the version read once before
+    with register_version.reading(register_version.current()):  # as in a request: the version read once before
         load_rows(ids, None)  # the latest edition, cached for the version
         with django_assert_num_queries(3):  # the items with their 序号, the sub-items, the departments
             rows = load_rows(ids, ["code"])

@@ -10,8 +10,9 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from approvals import register_version
 from approvals.models import Department, Jurisdiction
-from public import caching, selectors
+from public import selectors
 
 # Parameters of a fixed set of values: given empty, they are refused rather than read as "any".
 LABELLED = ("department", "batch")  # taken by code (slug) or by the label the API returns
@@ -24,7 +25,7 @@ def department_choices() -> list[tuple[str, str]]:
     The API's department filter takes a department of any register: in another jurisdiction's list it
     simply finds no item. Cached as the page's filter choices are.
     """
-    key = f"api:departments:{caching.version().tag}"  # a new version: a department may have been added
+    key = f"api:departments:{register_version.of_request().tag}"  # a new version: a department may have been added
     choices = cache.get(key)
     if choices is None:
         departments = (
