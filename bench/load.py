@@ -182,6 +182,20 @@ def _change_midway(item, port: int, start_at: float, figures: dict) -> None:
     figures.update({"stale_after_change": stale, "change_seen_ms": seen_ms, "change_checks": checks})
 
 
+def get(connection: http.client.HTTPConnection, path: str) -> tuple[http.client.HTTPConnection, str]:
+    """GET `path` on a kept-alive connection: the status, or the error's name ("timeout" for a timeout), with the
+    connection to use next (a new one after an error). Shared by bench.load and bench.slowloris's clients."""
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return connection, str(response.status)
+    except (OSError, http.client.HTTPException) as error:
+        connection.close()
+        outcome = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
+        return http.client.HTTPConnection(connection.host, connection.port, timeout=connection.timeout), outcome
+
+
 def _drive(codes: list[str], seconds: int, clients: int, port: int, renamed) -> dict:
     deadline = time.monotonic() + seconds
     change: dict = {}
@@ -197,14 +211,7 @@ def _drive(codes: list[str], seconds: int, clients: int, port: int, renamed) -> 
         while time.monotonic() < deadline:
             path = _paths(codes, rng)
             started = time.perf_counter()
-            try:
-                connection.request("GET", path)
-                response = connection.getresponse()
-                response.read()
-                status = str(response.status)
-            except (OSError, http.client.HTTPException) as error:
-                status = type(error).__name__
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection, status = get(connection, path)
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.__main__ import OUT, PG_URL, _cpu_ref
+from bench.load import get
 from bench.slow_clients import SlowClients
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,15 +280,7 @@ def _drive(port: int, paths: list[str], clients: int, timeout: float, done: Call
             path = paths[index % len(paths)]
             index += clients
             started = time.perf_counter()
-            try:
-                connection.request("GET", path)
-                response = connection.getresponse()
-                response.read()
-                outcome = str(response.status)
-            except (OSError, http.client.HTTPException) as error:
-                outcome = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+            connection, outcome = get(connection, path)
             with lock:
                 latencies.append((time.perf_counter() - started) * 1000)
                 outcomes[outcome] += 1
