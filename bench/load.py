@@ -48,6 +48,23 @@ def _paths(codes: list[str], rng: random.Random) -> str:
     return f"/items/{urllib.parse.quote(rng.choice(codes))}/"
 
 
+def server_environment() -> dict[str, str]:
+    """The environment of a benchmarked server: production settings on the bench's database, plain HTTP on
+    loopback, static files collected under bench/out. bench.load's gunicorn and bench.slowloris's use it."""
+    return {
+        **os.environ,
+        "DATABASE_URL": PG_URL,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SSL_REDIRECT": "0",
+        "DJANGO_SECURE_COOKIES": "0",
+        "DJANGO_HSTS_SECONDS": "0",
+        "DJANGO_STATIC_ROOT": str(ROOT / "bench" / "out" / "staticfiles"),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.load")
     parser.add_argument("--seconds", type=int, default=60)
@@ -57,18 +74,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=PORT, help="another port, beside another run")
     args = parser.parse_args()
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": PG_URL,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SSL_REDIRECT": "0",
-        "DJANGO_SECURE_COOKIES": "0",
-        "DJANGO_HSTS_SECONDS": "0",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_STATIC_ROOT": str(ROOT / "bench" / "out" / "staticfiles"),
-    }
+    env = server_environment()
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     os.environ.update(env)
     import django

@@ -23,7 +23,6 @@ import json
 import os
 import pwd
 import random
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -34,8 +33,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.__main__ import OUT, PG_URL, _cpu_ref
-from bench.load import get
+from bench.__main__ import OUT, _cpu_ref
+from bench.load import get, server_environment
 from bench.slow_clients import SlowClients
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +68,7 @@ def main() -> None:
         print(f"没有找到 nginx（{NGINX}）：本基准要运行生产配置，请先安装：apt-get install -y nginx", file=sys.stderr)
         raise SystemExit(2)
 
-    env = _environment()
+    env = server_environment()
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):  # the bench's own database
         subprocess.run([sys.executable, "manage.py", *command, "-v0"], cwd=ROOT, env=env, check=True)
     paths = _paths(env)
@@ -94,21 +93,6 @@ def main() -> None:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)  # as bench/pages.py, which imports the models and so cannot be imported first
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def _environment() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": PG_URL,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SSL_REDIRECT": "0",
-        "DJANGO_SECURE_COOKIES": "0",
-        "DJANGO_HSTS_SECONDS": "0",
-        "DJANGO_STATIC_ROOT": str(OUT / "staticfiles"),
-    }
 
 
 def _paths(env: dict[str, str]) -> list[str]:
