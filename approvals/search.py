@@ -17,6 +17,7 @@ Pinyin (migration 0015): SQL cannot compute it, so `pinyin_key` writes each item
 
 from __future__ import annotations
 
+import functools
 import re
 
 PUNCTUATION = " \t\n\r\u3000、，。；：？！“”‘’（）《》〈〉【】〔〕「」『』…—·～,.;:?!\"'()[]{}<>/\\|-"
@@ -55,6 +56,7 @@ def sql_punctuation_literal() -> str:
     return PUNCTUATION.replace("'", "''")
 
 
+@functools.lru_cache(maxsize=8192)  # a register writes the same names again and again (imports, edits)
 def pinyin_key(name: str) -> str:
     """The pinyin lines of a name: in full, then by initials (许可证 → "xukezheng\\nxkz").
 

@@ -40,8 +40,8 @@ def city():
     return Jurisdiction.objects.get(code="shuozhou")
 
 
-@pytest.fixture
-def notice():
+def make_notice() -> PolicyDocument:
+    """朔政发〔2024〕3号, the basis of the adjustment below."""
     return PolicyDocument.objects.create(
         jurisdiction=Jurisdiction.objects.get(code="shuozhou"),
         number="朔政发〔2024〕3号",
@@ -52,7 +52,16 @@ def notice():
 
 
 @pytest.fixture
+def notice():
+    return make_notice()
+
+
+@pytest.fixture
 def adjusted(city, notice, clerk):
+    return adjust(city, notice, clerk)
+
+
+def adjust(city: Jurisdiction, notice: PolicyDocument, clerk) -> ApprovalItem:
     """A realistic adjustment after 2022: three items returned, one accepted from the province,
     one returned item brought back, one renamed, one moved to another department."""
     for name in ("招标方案核准", "雷电防护装置设计审核和竣工验收", "道路危险货物运输从业资格认定"):
