@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from approvals import vocabulary
 from approvals.access import check_can_change, check_can_cite
+from approvals.bulk_write import insert_history, insert_rows, reserve_ids
 from approvals.effective import pending_of
 from approvals.models import ApprovalItem, Department, ItemDepartment, Jurisdiction, PolicyDocument, Transfer
 from approvals.notice_rules import check_return_basis
@@ -35,6 +36,7 @@ from approvals.rules import (
     sub_code,
 )
 from approvals.search import pinyin_key
+from approvals.vocabulary import ItemStatus
 
 BATCH = 2000
 
@@ -81,10 +83,40 @@ class ItemSpec:
     derived_from: ApprovalItem | None = None  # the city item a county's copy comes from
 
 
+@dataclass
+class NewItems:
+    """Items checked, numbered and given their ids by `items_prepare_bulk`, not yet written.
+
+    `record` gives them their events in memory (`new=`), and `items_write_bulk` then writes each row once,
+    in its final status with its intake: a row inserted and then updated costs PostgreSQL a second version
+    in every index, the search index's included (about 1 ms a main item, bench/RESULTS.md).
+    """
+
+    items: list[ApprovalItem]  # each main item before its sub-items
+    links: list[ItemDepartment]
+    user: AbstractBaseUser | None
+    events: dict[int, int] = field(default_factory=dict)  # per item id: events recorded so far
+    pending: dict[int, tuple[str, datetime.date | None]] = field(default_factory=dict)
+    written: bool = False
+
+    def __contains__(self, item: ApprovalItem) -> bool:
+        return not self.written and item.pk in self.events
+
+
 def items_create_bulk(
     *, jurisdiction: Jurisdiction, specs: Sequence[ItemSpec], user: AbstractBaseUser | None = None
 ) -> list[ApprovalItem]:
     """Create the items (status 未划转) with their sub-items; returns them, each main item before its sub-items."""
+    new = items_prepare_bulk(jurisdiction=jurisdiction, specs=specs, user=user)
+    items_write_bulk(new)
+    return new.items
+
+
+def items_prepare_bulk(
+    *, jurisdiction: Jurisdiction, specs: Sequence[ItemSpec], user: AbstractBaseUser | None = None
+) -> NewItems:
+    """Check and number the new items (status 未划转) with their sub-items and departments; writes only their codes'
+    counter and reserves their ids. Pass the result to `record` as `new`, then to `items_write_bulk`."""
     check_can_change(user, jurisdiction.pk)
     for spec in specs:
         item_validate_placement(jurisdiction=jurisdiction, parent=spec.parent)
@@ -96,48 +128,36 @@ def items_create_bulk(
     locked = Jurisdiction.objects.select_for_update().get(pk=jurisdiction.pk)
     first = locked.item_counter + 1
     Jurisdiction.objects.filter(pk=locked.pk).update(item_counter=locked.item_counter + len(main_specs))
+    ids = iter(reserve_ids(ApprovalItem, sum(1 + len(spec.children) for spec in specs)))
 
     mains = []
     keys = PinyinKeys()
     for offset, spec in enumerate(main_specs):
-        mains.append(_new(jurisdiction, spec, main_code(locked.code_prefix, first + offset), None, 0, keys))
-    bulk_create_with_history(mains, ApprovalItem, batch_size=BATCH, default_user=user)
+        mains.append(_new(jurisdiction, spec, main_code(locked.code_prefix, first + offset), None, 0, keys, next(ids)))
     by_spec = {id(spec): item for spec, item in zip(main_specs, mains, strict=True)}
 
     children: list[tuple[ItemSpec, ApprovalItem]] = []
     taken = _taken_positions([spec.parent for spec in specs if spec.parent is not None])
     for spec in specs:
         if spec.parent is not None:
-            taken[spec.parent.pk] = taken.get(spec.parent.pk, 0) + 1
-            children.append(
-                (
-                    spec,
-                    _new(
-                        jurisdiction,
-                        spec,
-                        sub_code(spec.parent.code, taken[spec.parent.pk]),
-                        spec.parent,
-                        taken[spec.parent.pk],
-                        keys,
-                    ),
-                )
-            )
+            position = taken[spec.parent.pk] = taken.get(spec.parent.pk, 0) + 1
+            code = sub_code(spec.parent.code, position)
+            children.append((spec, _new(jurisdiction, spec, code, spec.parent, position, keys, next(ids))))
             continue
         parent = by_spec[id(spec)]
         for position, child in enumerate(spec.children, start=1):
-            children.append((child, _new(jurisdiction, child, sub_code(parent.code, position), parent, position, keys)))
-    bulk_create_with_history([item for _spec, item in children], ApprovalItem, batch_size=BATCH, default_user=user)
+            code = sub_code(parent.code, position)
+            children.append((child, _new(jurisdiction, child, code, parent, position, keys, next(ids))))
 
-    links = []
-    for spec, item in [*zip(main_specs, mains, strict=True), *children]:
-        links.extend(ItemDepartment(item=item, department=d, position=i) for i, d in enumerate(spec.departments))
-    # Each link's history starts with the item's, so that its first move shows before and after.
-    bulk_create_with_history(
-        links, ItemDepartment, batch_size=BATCH, default_user=user, default_change_reason=vocabulary.NEW_ITEM_LINK
-    )
+    pairs = [*zip(main_specs, mains, strict=True), *children]
+    links = [
+        ItemDepartment(item_id=item.pk, department_id=d.pk, position=i)
+        for spec, item in pairs
+        for i, d in enumerate(spec.departments)
+    ]
 
     ordered = []
-    child_items = {}
+    child_items: dict[int, list[ApprovalItem]] = {}
     for _spec, item in children:
         child_items.setdefault(item.parent_id, []).append(item)
     for item in mains:
@@ -145,7 +165,24 @@ def items_create_bulk(
         ordered.extend(child_items.pop(item.pk, []))
     for rest in child_items.values():
         ordered.extend(rest)
-    return ordered
+    return NewItems(items=ordered, links=links, user=user, events={item.pk: 0 for item in ordered})
+
+
+def items_write_bulk(new: NewItems) -> None:
+    """Write the prepared items once each, with the status and intake their recorded events gave them, their
+    departments, and the history rows of both as created (status 未划转, no intake: the events are the rest)."""
+    if new.written:
+        raise ValueError("these items are written already")
+    # Sub-items first: each main item's search text is then computed once, with its sub-items' lines.
+    insert_rows(ApprovalItem, [item for item in new.items if item.parent_id is not None])
+    insert_rows(ApprovalItem, [item for item in new.items if item.parent_id is None])
+    created = {"status": ItemStatus.PENDING, "intake_id": None}
+    in_order = sorted(new.items, key=lambda item: item.pk)  # as they were numbered: main items, then sub-items
+    insert_history(ApprovalItem, in_order, user=new.user, values=created)
+    insert_rows(ItemDepartment, new.links)
+    # Each link's history starts with the item's, so that its first move shows before and after.
+    insert_history(ItemDepartment, new.links, user=new.user, reason=vocabulary.NEW_ITEM_LINK)
+    new.written = True
 
 
 def record(
@@ -156,6 +193,7 @@ def record(
     document: PolicyDocument | None,
     user: AbstractBaseUser | None = None,
     note: str = "",
+    new: NewItems | None = None,
 ) -> list[Transfer]:
     """Write the event `kind` for each of the items (pass sub-items explicitly); refuse all if one cannot take it.
 
@@ -163,6 +201,8 @@ def record(
     the import for thousands at once. Set-based: a few statements per batch of items.
     An event dated after today is written pending and changes nothing else: the items keep their status
     until `approvals.effective.apply_due` applies it on its date. An item that waits for one refuses more.
+    Items of `new` (prepared, not yet written) take their status and intake in memory, for
+    `items_write_bulk` to write; their events are written now, pointing at the ids reserved for them.
     """
     if not items:
         return []
@@ -170,15 +210,16 @@ def record(
     due = effective_on is None or effective_on <= timezone.localdate()
     check_can_cite(user, document)
     new_status = TRANSITIONS[kind][1]
-    ids = [item.pk for item in items]
-    current = {}
+    unwritten = [item for item in items if new is not None and item in new]
+    ids = [item.pk for item in items if new is None or item not in new]
+    current = {item.pk: (item.status, item.jurisdiction_id) for item in unwritten}
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         rows = (
             ApprovalItem.objects.select_for_update().filter(pk__in=chunk).values_list("pk", "status", "jurisdiction_id")
         )
         current.update({pk: (status, place) for pk, status, place in rows})
-    waiting = pending_of(ids)
+    waiting = pending_of(ids) | ({item.pk: new.pending[item.pk] for item in unwritten if item.pk in new.pending})
     for item in items:
         status, place = current[item.pk]
         check_can_change(user, place)
@@ -191,7 +232,7 @@ def record(
         .values("item_id")
         .annotate(m=Max("sequence"))
         .values_list("item_id", "m")
-    )
+    ) | ({item.pk: new.events[item.pk] for item in unwritten})
     recorder = user if getattr(user, "pk", None) else None
     events = [
         Transfer(
@@ -208,7 +249,14 @@ def record(
         )
         for item in items
     ]
-    Transfer.objects.bulk_create(events, batch_size=BATCH)
+    if unwritten:  # their intake points at the event before either is written
+        for event, pk in zip(events, reserve_ids(Transfer, len(events)), strict=True):
+            event.pk = pk
+    insert_rows(Transfer, events)
+    for item in unwritten:
+        new.events[item.pk] += 1
+        if not due:
+            new.pending[item.pk] = (kind, effective_on)
     if not due:
         return events
     # Two set-based statements per batch instead of bulk_update's per-row CASE: every item gets the
@@ -294,11 +342,13 @@ def _new(
     parent: ApprovalItem | None,
     position: int,
     keys: PinyinKeys,
+    pk: int,
 ) -> ApprovalItem:
     return ApprovalItem(
-        jurisdiction=jurisdiction,
+        pk=pk,
+        jurisdiction_id=jurisdiction.pk,
         code=code,
-        parent=parent,
+        parent_id=parent.pk if parent is not None else None,
         position=position,
         name=spec.name.strip(),
         name_pinyin=keys(spec.name.strip()),
@@ -307,7 +357,7 @@ def _new(
         remarks=spec.remarks.strip(),
         source_text=spec.source_text.strip(),
         legal_basis=spec.legal_basis,
-        derived_from=spec.derived_from,
+        derived_from_id=spec.derived_from.pk if spec.derived_from is not None else None,
     )
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.access import can_change, check_can_change, check_can_cite
+from approvals.bulk_write import ids_by_code, insert_rows
 from approvals.models import ApprovalItem, Jurisdiction, PolicyDocument, Transfer
 from catalog import prepublication, upstream
 from catalog.adjustments import editions_diff  # noqa: F401  (publishing's public interface)
@@ -59,10 +60,10 @@ def edition_create_draft(
     pending: list[tuple[Entry, str]] = []
     for section in (section1, section2):
         for index, row in enumerate(section.rows, start=1):
-            entry = Entry(edition=edition, section=section.number, row=index, **row.entry_fields())
+            entry = Entry(edition_id=edition.pk, section=section.number, row=index, **row.entry_fields())
             pending.append((entry, row.item_code))
     codes = {code for _entry, code in pending}
-    known = dict(ApprovalItem.objects.filter(code__in=codes).values_list("code", "pk"))
+    known = ids_by_code(codes)
     missing = sorted(codes - set(known))
     if missing:
         raise ValidationError(
@@ -72,7 +73,8 @@ def edition_create_draft(
         )
     for entry, code in pending:
         entry.item_id = known[code]
-    Entry.objects.bulk_create([entry for entry, _code in pending], batch_size=2000)
+    # The edition is the draft just created, which no check of Entry.objects.bulk_create could find published.
+    insert_rows(Entry, [entry for entry, _code in pending], ids=False)
     return edition
 
 

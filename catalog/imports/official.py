@@ -21,7 +21,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from approvals.access import can_change, check_can_cite
-from approvals.bulk import ItemSpec, items_create_bulk, items_record_bulk, items_set_departments_bulk, items_update_bulk
+from approvals.bulk import (
+    ItemSpec,
+    items_prepare_bulk,
+    items_record_bulk,
+    items_set_departments_bulk,
+    items_update_bulk,
+    items_write_bulk,
+)
 from approvals.models import ApprovalItem, Department, Jurisdiction, PolicyDocument, Transfer
 from catalog.imports.plan import NewItem, Plan, Target
 from catalog.imports.planner import make_plan
@@ -136,7 +143,9 @@ def apply_plan(
 
     say(_("新建 %(n)d 个事项……") % {"n": sum(1 for new in plan.added if new.parent_id is None)})
     specs = [_spec(new, departments, existing) for new in plan.added]
-    created = _created(plan, items_create_bulk(jurisdiction=jurisdiction, specs=specs, user=user))
+    # Written after their events: each new item's row once, in its final status with its intake.
+    new_items = items_prepare_bulk(jurisdiction=jurisdiction, specs=specs, user=user)
+    created = _created(plan, new_items.items)
 
     def item(target: Target) -> ApprovalItem:
         return created[target.ref] if isinstance(target, NewItem) else existing[target]
@@ -146,7 +155,12 @@ def apply_plan(
         document = documents.get(intake.document_id)
         when = (document.issued_on if document else None) if intake.fresh else effective_on
         items_record_bulk(
-            intake.kind, items=[item(t) for t in intake.items], effective_on=when, document=document, user=user
+            intake.kind,
+            items=[item(t) for t in intake.items],
+            effective_on=when,
+            document=document,
+            user=user,
+            new=new_items,
         )
     document = documents.get(plan.document_id)
     items_record_bulk(
@@ -155,7 +169,9 @@ def apply_plan(
         effective_on=effective_on,
         document=document,
         user=user,
+        new=new_items,
     )
+    items_write_bulk(new_items)
 
     say(_("更新变更的事项……"))
     # The audit history copies every field of a changed item: read those items whole, after their events.
@@ -210,7 +226,7 @@ def _spec(new: NewItem, departments: dict[int, Department], existing: dict[int, 
 
 
 def _created(plan: Plan, made: list[ApprovalItem]) -> dict[int, ApprovalItem]:
-    """The items items_create_bulk made, by the `ref` of the plan's NewItem each one is."""
+    """The items items_prepare_bulk made, by the `ref` of the plan's NewItem each one is."""
     mains = iter(item for item in made if item.parent_id is None)
     by_parent: dict[int, list[ApprovalItem]] = {}
     for item in made:
