@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
 
 from approvals.models import ApprovalItem, Department, Jurisdiction
 from approvals.vocabulary import ItemStatus
@@ -11,6 +11,7 @@ from approvals.vocabulary import ItemStatus
 CONTACT_FIELDS = ("address", "phone", "office_hours", "website")
 # Where `with_offices` leaves a jurisdiction's `is_bureau` departments, in register order (the first counts).
 _BUREAUS = "bureau_offices"
+_ORDER = ("position", "id")  # a jurisdiction's bureaus in register order
 
 
 def with_offices(items: QuerySet[ApprovalItem]) -> QuerySet[ApprovalItem]:
@@ -19,8 +20,22 @@ def with_offices(items: QuerySet[ApprovalItem]) -> QuerySet[ApprovalItem]:
     The item's own departments are `department_links__department`, which every page of an item
     prefetches already (public.selectors.item_pages).
     """
-    bureaus = Department.objects.filter(is_bureau=True).order_by("position", "pk")
+    bureaus = Department.objects.filter(is_bureau=True).order_by(*_ORDER)
     return items.prefetch_related(Prefetch("jurisdiction__departments", queryset=bureaus, to_attr=_BUREAUS))
+
+
+def with_bureau(items: QuerySet[ApprovalItem], name: str) -> QuerySet[ApprovalItem]:
+    """`items` joined to their jurisdiction's `is_bureau` departments as `name` (`name__phone`…), in register
+    order: an item's first row holds its bureau (`bureau_of`), or NULLs. For a query of one item, where
+    `with_offices` would cost a query of its own; `give_bureau` hands the row's department to `bureau_of`."""
+    condition = Q(jurisdiction__departments__is_bureau=True)
+    joined = items.annotate(**{name: FilteredRelation("jurisdiction__departments", condition=condition)})
+    return joined.order_by(*(f"{name}__{field}" for field in _ORDER))
+
+
+def give_bureau(jurisdiction: Jurisdiction, bureau: Department | None) -> None:
+    """`bureau_of(jurisdiction)` is `bureau` (read by `with_bureau`), without a query."""
+    setattr(jurisdiction, _BUREAUS, [bureau] if bureau is not None else [])
 
 
 def bureau_of(jurisdiction: Jurisdiction) -> Department | None:

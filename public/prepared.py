@@ -10,7 +10,7 @@ trip). Values pass through the same converters Django's own iteration applies (b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import connections
@@ -28,8 +28,9 @@ class Prepared:
     params_after: tuple
     converters: dict  # Django's {position: (functions, expression)}
 
-    def run(self, alias: str, ids: list[int] | QuerySet) -> list[tuple]:
-        """The rows for `ids`: pks, or a values("pk") queryset compiled as a subquery."""
+    def run(self, alias: str, ids: Sequence | QuerySet) -> list[tuple]:
+        """The rows for `ids`: pks, or a values("pk") queryset compiled as a subquery (or the one value of a query
+        built with `field=marker`, such as the item page's code)."""
         if isinstance(ids, QuerySet):
             inner, inner_params = ids.query.get_compiler(alias).as_sql()
         else:

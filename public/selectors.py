@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,7 +21,7 @@ from approvals.models import (
     Jurisdiction,
     Transfer,
 )
-from catalog.models import Edition, Entry, publication_order
+from catalog.models import Edition, Entry
 
 # The cached reads below are keyed by the register's version (public/caching.py): a clerk's change is a new
 # key, read afresh on the next request. The time only bounds how long an old version's entry takes space.
@@ -155,10 +154,11 @@ def _summary(jurisdiction: Jurisdiction | None) -> Summary:
         at_bureau=Count("pk", filter=Q(status=ItemStatus.BUREAU)),
         returned=Count("pk", filter=Q(status=ItemStatus.RETURNED)),
     )
-    # A table row per sub-item and per main item without sub-items. The parents as one set that the
-    # database hashes once: a has-children test per item took 640 ms across 100,000 items, this 65.
-    parents = ApprovalItem.objects.filter(parent__isnull=False).values("parent_id")
-    rows = items.filter(status=ItemStatus.BUREAU).exclude(pk__in=parents).order_by()
+    # A table row per sub-item and per main item without sub-items. NOT EXISTS, which PostgreSQL joins as an
+    # anti-join: NOT IN (parents) was hashed only while the parents' ids fit in work_mem, and beyond (200,000 of
+    # them among 3,000,000 items) it scanned them once per item, for hours (issue 19 §1).
+    children = ApprovalItem.objects.filter(parent_id=OuterRef("pk"))
+    rows = items.filter(status=ItemStatus.BUREAU).exclude(Exists(children)).order_by()
     counts = dict(rows.values("item_type").annotate(n=Count("pk")).values_list("item_type", "n"))
     by_type = [(str(label), counts[value]) for value, label in ItemType.choices if counts.get(value)]
     return Summary(mains["at_bureau"], mains["returned"], sorted(by_type, key=lambda pair: -pair[1]))
@@ -232,34 +232,6 @@ def item_pages() -> QuerySet[ApprovalItem]:
             Prefetch("children", queryset=ApprovalItem.objects.public().order_by("position", "pk")),
         )
     )
-
-
-def item_detail(code: str) -> ApprovalItem | None:
-    """The public item of that code (`item_pages`), or None."""
-    return item_pages().filter(code=code).first()
-
-
-def editions_listing(item: ApprovalItem) -> list[tuple[Edition, Iterable[Entry]]]:
-    """The published editions that print the item (or one of its sub-items), with its rows: one per 序号."""
-    rows = (
-        # item_id IN (the item and its sub-items) uses the (item, edition) index; "item = x OR
-        # item.parent = x" made PostgreSQL scan every entry (340 ms at 100,000 items).
-        Entry.objects.filter(
-            item_id__in=[item.pk, *(child.pk for child in item.children.all())],
-            edition__status=Edition.Status.PUBLISHED,
-        )
-        .select_related("edition")
-        .order_by(*publication_order("edition__", newest_first=True), "section", "row")
-    )
-    grouped: dict[int, tuple[Edition, list[Entry]]] = {}
-    seen: set[tuple[int, int, int]] = set()
-    for entry in rows:
-        # A main item's sub-item rows share its 序号: "（一）… 序号 3" once, not once per sub-item.
-        if (entry.edition_id, entry.section, entry.number) in seen:
-            continue
-        seen.add((entry.edition_id, entry.section, entry.number))
-        grouped.setdefault(entry.edition_id, (entry.edition, []))[1].append(entry)
-    return list(grouped.values())
 
 
 @dataclass

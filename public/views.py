@@ -31,6 +31,7 @@ from catalog.tables import Row, Section, Table, item_rows
 from public import selectors, stats
 from public.feedback import FeedbackForm
 from public.filters import ItemFilter, options_html
+from public.item_page import editions_listing, item_page
 from public.listing import load_rows, with_returns
 from public.paging import EXACT_UP_TO, catalogue_page
 from public.search_help import no_results
@@ -103,7 +104,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
-    item = selectors.item_detail(code)
+    item = item_page(code)
     if item is None:
         raise Http404(_("没有这个事项。"))
     transfers = list(item.transfers.all())
@@ -126,7 +127,7 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
         "last": in_force[-1] if in_force else None,
         "waiting": waiting,
         "upcoming": upcoming_text(waiting.kind, waiting.effective_on) if waiting else "",
-        "editions": selectors.editions_listing(item),
+        "editions": editions_listing(item),
         "codes": item_codes_of(item),
         "offices": offices,
         "phones": [office for office in offices if office.phone],  # whom to call while the guide is missing

@@ -169,8 +169,12 @@ def test_the_catalogue_runs_a_constant_number_of_queries(client, per_page, djang
     assert len(response.context["rows"]) == min(per_page, 64)
 
 
-def test_an_item_page_shows_everything_about_it(client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+def test_an_item_page_shows_everything_about_it(client, django_assert_num_queries):
+    with django_assert_num_queries(7):  # the first of a version: also the batches (for the timeline's words)
+        client.get("/items/SZ-0001/")
+    # The version, the item with its jurisdiction's bureau, its departments, its events, its sub-items, the editions'
+    # rows (public/item_page.py).
+    with django_assert_num_queries(6):
         response = client.get("/items/SZ-0216/")
     page = response.content.decode()
     assert "校车使用许可" in page and "已退回原部门实施" in page
@@ -178,6 +182,16 @@ def test_an_item_page_shows_everything_about_it(client, django_assert_max_num_qu
     assert '<a href="/departments/jyj/">朔州市教育局</a>' in page
     assert "朔政发〔2020〕7号《朔州市人民政府关于印发首批划转市行政审批服务管理局行政许可及关联事项目录的通知》" in page
     assert "（二）调整回原行业主管部门实施 序号 3" in page
+
+
+def test_each_page_marks_its_own_link_in_the_header_however_often_the_header_was_drawn(client):
+    # The header is drawn once per process for each page name ({% once %}), then reused.
+    visits = [("/stats/", "/stats/"), ("/", "/"), ("/items/SZ-0001/", None), ("/stats/", "/stats/")]
+    for url, marked in [*visits, ("/editions/", "/editions/"), ("/items/SZ-0216/", None), ("/", "/")]:
+        page = client.get(url).content.decode()
+        assert page.count('<header class="site">') == 1 and page.count('<footer class="site">') == 1
+        header = page[page.index('<header class="site">') : page.index("</header>")]
+        assert re.findall(r'<a href="([^"]+)" aria-current="page">', header) == ([marked] if marked else []), url
 
 
 def test_a_sub_item_page_links_its_main_item_and_the_main_its_sub_items(client):
