@@ -4,6 +4,7 @@ Tests that need PostgreSQL or Chromium skip with a reason on a laptop that lacks
 them; CI sets REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 and then they fail instead.
 """
 
+import gc
 import os
 import runpy
 import shutil
@@ -34,6 +35,34 @@ def settings_under(**env: str) -> dict:
     kept = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", *databases, "CACHE_URL"))}
     with mock.patch.dict(os.environ, {**kept, "DJANGO_SETTINGS_MODULE": "config.settings", **env}, clear=True):
         return runpy.run_path(str(SETTINGS_FILE))
+
+
+# Python's full (generation 2) collections scan every object the process holds: Django, the test modules, the
+# plugins and the loaded register, hundreds of thousands of objects that live for the whole run. Left to itself the
+# collector ran one every ~10 tests at ~0.2 s each, a quarter of the CPU time of the admin and access tests
+# (measured with gc.callbacks: 5.3 of 22 CPU-s). So what lives for the session is frozen out of the collector's
+# sight (gc.freeze) once collected and once the database is set up; full collections run every FULL_COLLECTION_EVERY
+# tests instead of whenever the heuristic fires; the young generations are collected as usual.
+FULL_COLLECTION_EVERY = 100
+_tests_since_full_collection = 0
+gc.set_threshold(gc.get_threshold()[0], gc.get_threshold()[1], 1_000_000)  # from here on, no automatic full collection
+
+
+def _freeze_what_lives_for_the_session() -> None:
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_collection_finish(session):
+    _freeze_what_lives_for_the_session()
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    global _tests_since_full_collection
+    _tests_since_full_collection += 1
+    if _tests_since_full_collection >= FULL_COLLECTION_EVERY:
+        _tests_since_full_collection = 0
+        gc.collect()
 
 
 def require(switch: str, available: bool, reason: str) -> None:
@@ -149,6 +178,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         else:
             _copy_database(connection.settings_dict["NAME"], _loaded_name())
     _blocker = django_db_blocker
+    _freeze_what_lives_for_the_session()
     yield
     _blocker = None
     if connection.vendor != "sqlite":

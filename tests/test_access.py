@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.urls import URLPattern, reverse
 
 from approvals import services
@@ -39,13 +40,19 @@ CITY_ONLY = "市级标记"  # the city's objects a county clerk may not read
 MARKERS = (FOREIGN, CITY_ONLY)
 
 
-def register_hash() -> str:
-    """A digest of every row of the register's and the catalogue's tables, history included."""
+def register_hash(leaving_out: tuple = ()) -> str:
+    """A digest of every row of the register's and the catalogue's tables, history included (but `leaving_out`
+    these models). Read with plain SQL: the ORM's values_list took twice as long, and tests take it ~100 times."""
     digest = hashlib.sha256()
-    for label in ("approvals", "catalog"):
-        for model in apps.get_app_config(label).get_models():
-            digest.update(model._meta.label.encode())
-            digest.update(repr(list(model._default_manager.order_by("pk").values_list())).encode())
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for label in ("approvals", "catalog"):
+            for model in apps.get_app_config(label).get_models():
+                if model in leaving_out:
+                    continue
+                cursor.execute(f"SELECT * FROM {quote(model._meta.db_table)} ORDER BY {quote(model._meta.pk.column)}")
+                digest.update(model._meta.label.encode())
+                digest.update(repr(cursor.fetchall()).encode())
     return digest.hexdigest()
 
 

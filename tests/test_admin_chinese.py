@@ -14,6 +14,7 @@ from __future__ import annotations
 import gettext
 import json
 import re
+from contextlib import ExitStack
 from html.parser import HTMLParser
 from itertools import chain
 from pathlib import Path
@@ -25,6 +26,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import User
+from django.db import connections
 from django.urls import reverse
 from django.utils import translation
 
@@ -133,10 +135,12 @@ class _Page(HTMLParser):
 
 
 def _parse(response) -> _Page:
-    page = _Page()
-    page.feed(response.content.decode(errors="replace"))
-    page.close()
-    return page
+    """The page read once: its words and its forms both come from it (kept on the response)."""
+    if not hasattr(response, "read_page"):
+        response.read_page = _Page()
+        response.read_page.feed(response.content.decode(errors="replace"))
+        response.read_page.close()
+    return response.read_page
 
 
 def _is_html(response) -> bool:
@@ -179,8 +183,17 @@ def _form_data(form: dict, fill: str) -> dict[str, list[str]]:
     return data
 
 
+# SQL that adds no change to the database (a rollback only takes changes back); anything else is a write.
+READ_ONLY_SQL = re.compile(r"\s*(SELECT|SAVEPOINT|RELEASE|ROLLBACK)\b", re.IGNORECASE)
+
+
 class Walk:
-    """The pages one user opens, and the English each shows."""
+    """The pages one user opens, and the English each shows.
+
+    A request the walk has already sent (same method, URL, data and cookies) with no write to the database since
+    it was first sent gets the same page again: it is not sent twice, its page is the one already read. (After each
+    action of a changelist the walk sends back the changelist's forms; a form without text fields is sent "blank"
+    and "with nonsense" alike.) Any write in between, by the request itself or a later one, and it is sent again."""
 
     def __init__(self, client, who: str):
         self.client, self.who = client, who
@@ -188,6 +201,30 @@ class Walk:
         self.data = data_words()
         self.found: dict[str, set[str]] = {}
         self.pages = 0
+        self.writes = 0
+        self.sent: dict[tuple, tuple[int, object]] = {}  # request → (writes before it was sent, its response)
+
+    def _note_write(self, execute, sql, params, many, context):
+        if not READ_ONLY_SQL.match(sql):
+            self.writes += 1
+        return execute(sql, params, many, context)
+
+    def _send(self, method: str, url: str, data: dict | None):
+        cookies = tuple(sorted((name, morsel.value) for name, morsel in self.client.cookies.items()))
+        request = (method, url, json.dumps(data, sort_keys=True), cookies)
+        writes, response = self.sent.get(request, (None, None))
+        if writes == self.writes:
+            return response, False
+        before = self.writes
+        with ExitStack() as watching:
+            for alias in connections:
+                watching.enter_context(connections[alias].execute_wrapper(self._note_write))
+            if method == "GET":
+                response = self.client.get(url)
+            else:
+                response = self.client.post(url, data, follow=True)
+        self.sent[request] = (before, response)
+        return response, True
 
     def read(self, label: str, response):
         self.pages += 1
@@ -199,10 +236,12 @@ class Walk:
         return response
 
     def get(self, url: str):
-        return self.read(f"GET {url}", self.client.get(url))
+        response, new = self._send("GET", url, None)
+        return self.read(f"GET {url}", response) if new else response
 
     def post(self, url: str, data: dict, label: str = ""):
-        return self.read(f"POST {url} {label}".rstrip(), self.client.post(url, data, follow=True))
+        response, new = self._send("POST", url, data)
+        return self.read(f"POST {url} {label}".rstrip(), response) if new else response
 
     def send_back_forms(self, url: str, response) -> None:
         """Each form of the page sent back blank, then with nonsense in its text fields."""

@@ -6,7 +6,6 @@ import os
 import re
 import time
 
-import openpyxl
 import pytest
 from django.db import transaction
 from django.urls import reverse
@@ -19,7 +18,7 @@ from catalog.models import Edition
 from catalog.rows import CELL_FIELDS
 from catalog.tables import Row, Section, Table
 from tests.test_access import register_hash
-from tests.workbooks import with_item_returned
+from tests.workbooks import edited_2022, edited_2022_once, official_workbook, return_item
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +33,16 @@ def _uploads_dir(settings, tmp_path):
     settings.IMPORT_UPLOADS_DIR = tmp_path / "uploads"
 
 
+def _returned_and_retyped(workbook):
+    return_item(workbook)
+    workbook.worksheets[0]["D7"], workbook.worksheets[0]["E7"] = "行政确认", "市发改委、市能源局"
+
+
 @pytest.fixture
 def adjusted(tmp_path):
-    """SZ-0002 returned, a new item in its place, and sub-item SZ-0003-02 retyped and moved."""
-    path = with_item_returned(tmp_path)
-    workbook = openpyxl.load_workbook(path)
-    workbook.worksheets[0]["D7"], workbook.worksheets[0]["E7"] = "行政确认", "市发改委、市能源局"
-    workbook.save(path)
-    return path
+    """SZ-0002 returned, a new item in its place, and sub-item SZ-0003-02 retyped and moved: the 2022 workbook
+    edited and saved by openpyxl once for the tests of the process."""
+    return edited_2022_once(tmp_path, _returned_and_retyped, "returned.xlsx")
 
 
 def _preview(client, path, **values):
@@ -171,11 +172,12 @@ def test_a_missing_document_is_a_problem_of_the_preview_and_refuses_the_confirma
 
 
 def test_a_bad_workbook_shows_its_problem_with_sheet_row_and_column(client, clerk, tmp_path):
-    path = with_item_returned(tmp_path)
-    workbook = openpyxl.load_workbook(path)
-    workbook.worksheets[0]["E4"] = "市发改局"
-    sheet = workbook.worksheets[0].title
-    workbook.save(path)
+    def unknown_department(workbook):
+        return_item(workbook)
+        workbook.worksheets[0]["E4"] = "市发改局"
+
+    path = edited_2022(tmp_path, unknown_department, "returned.xlsx")
+    sheet = official_workbook().worksheets[0].title
     client.force_login(clerk)
     before = register_hash()
     response = _preview(client, path, document=PolicyDocument.objects.get(number=NOTICE).pk)

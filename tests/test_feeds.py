@@ -180,13 +180,14 @@ class TestChangeFeed:
         cursors = [event["cursor"] for event in everything]
         assert len(set(cursors)) == len(cursors)
 
-        paged, url = [], "/api/changes/?jurisdiction=all&page_size=7"
+        # Pages of 61: a dozen boundaries (a boundary inside one edit's events is the case checked below).
+        paged, pages, url = [], 0, "/api/changes/?jurisdiction=all&page_size=61"
         while url:
             data = client.get(url).json()
-            assert len(data["results"]) <= 7
-            paged += data["results"]
-            url = data["next"]
+            assert len(data["results"]) <= 61
+            paged, pages, url = paged + data["results"], pages + 1, data["next"]
         assert paged == everything
+        assert pages == -(-len(everything) // 61) > 10
         # A page that ends inside one edit's events: the rest follows from its cursor.
         rest = _changes(client, since=everything[-2]["cursor"], jurisdiction="all")
         assert rest == {"next": None, "results": everything[-1:]}

@@ -3,7 +3,6 @@
 import re
 import zipfile
 
-import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -18,24 +17,19 @@ from catalog.imports.snapshot import read_snapshot
 from catalog.imports.workbook import ImportRefused, read_workbook
 from catalog.models import Edition, Entry
 from catalog.tables import Row, Section, Table
-from tests.workbooks import with_item_returned
+from tests.workbooks import edited_2022, edited_2022_once, official_2022, with_item_returned
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def official_xlsx(tmp_path):
-    target = tmp_path / "2022.xlsx"
-    call_command("export_catalogue", "-o", str(target), "--edition", "2022")
-    return target
+    return official_2022(tmp_path)
 
 
 def _edit(path, change):
-    workbook = openpyxl.load_workbook(path)
-    change(workbook.worksheets[0])
-    target = path.parent / "edited.xlsx"
-    workbook.save(target)
-    return target
+    """The official workbook (`path`) with `change(its first sheet)` applied by openpyxl, saved next to it."""
+    return edited_2022(path.parent, lambda workbook: change(workbook.worksheets[0]))
 
 
 def _snapshot():
@@ -47,13 +41,18 @@ def _snapshot():
     )
 
 
-def _sub_item_changed(sheet):
+def _sub_item_changed(workbook):
     # Row 7 is the second sub-item of item 3 (SZ-0003-02).
-    sheet["D7"], sheet["E7"] = "行政确认", "市发改委、市能源局"
+    workbook.worksheets[0]["D7"], workbook.worksheets[0]["E7"] = "行政确认", "市发改委、市能源局"
 
 
-def test_a_changed_sub_item_is_reported_by_the_dry_run(official_xlsx):
-    report = import_official(_edit(official_xlsx, _sub_item_changed), slug="sub", dry_run=True)
+def _with_sub_item_changed(tmp_path):
+    """The 2022 workbook with `_sub_item_changed`, saved by openpyxl: the same file for four tests, made once."""
+    return edited_2022_once(tmp_path, _sub_item_changed)
+
+
+def test_a_changed_sub_item_is_reported_by_the_dry_run(tmp_path):
+    report = import_official(_with_sub_item_changed(tmp_path), slug="sub", dry_run=True)
     assert report.changed == [
         "SZ-0003-02 政府固定资产投资项目审批（市发改委） / 政府投资项目初步设计审批："
         "事项类型：其他行政权力→行政确认；划转部门：市发改委→市发改委、市能源局"
@@ -61,8 +60,8 @@ def test_a_changed_sub_item_is_reported_by_the_dry_run(official_xlsx):
     assert report.unchanged == 303 and not Edition.objects.filter(slug="sub").exists()
 
 
-def test_a_changed_sub_item_is_applied_and_the_edition_keeps_the_cells(official_xlsx):
-    import_official(_edit(official_xlsx, _sub_item_changed), slug="sub")
+def test_a_changed_sub_item_is_applied_and_the_edition_keeps_the_cells(tmp_path):
+    import_official(_with_sub_item_changed(tmp_path), slug="sub")
     sub = ApprovalItem.objects.get(code="SZ-0003-02")
     assert (sub.item_type, sub.department_text()) == (ItemType.CONFIRMATION, "市发改委、市能源局")
     entry = Edition.objects.get(slug="sub").entries.get(section=1, row=4)
@@ -71,7 +70,7 @@ def test_a_changed_sub_item_is_applied_and_the_edition_keeps_the_cells(official_
 
 def test_the_departments_an_import_changes_are_in_their_history_with_who_imported(official_xlsx, clerk):
     # SZ-0003-02 gets a second department, 市能源局, beside 市发改委; then 市发改委 leaves it.
-    import_official(_edit(official_xlsx, _sub_item_changed), slug="sub", user=clerk)
+    import_official(_with_sub_item_changed(official_xlsx.parent), slug="sub", user=clerk)
 
     def only_energy(sheet):
         sheet["D7"], sheet["E7"] = "行政确认", "市能源局"
@@ -87,14 +86,14 @@ def test_the_departments_an_import_changes_are_in_their_history_with_who_importe
     assert ApprovalItem.objects.get(code="SZ-0003-02").department_text() == "市能源局"
 
 
-def test_a_write_refused_by_a_service_rolls_everything_back(official_xlsx, monkeypatch):
+def test_a_write_refused_by_a_service_rolls_everything_back(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise ValidationError("服务拒绝了这次修改。")
 
     monkeypatch.setattr(official, "edition_create_draft", refuse)
     before = _snapshot()
     with pytest.raises(ImportRefused, match="服务拒绝了这次修改"):
-        import_official(_edit(official_xlsx, _sub_item_changed), slug="sub")
+        import_official(_with_sub_item_changed(tmp_path), slug="sub")
     assert _snapshot() == before
 
 

@@ -1,6 +1,7 @@
 """Importing official-layout workbooks: round trips, a realistic adjustment, and every bad input refused whole."""
 
 import datetime
+import io
 import zipfile
 
 import openpyxl
@@ -20,7 +21,7 @@ from approvals.models import (
 from catalog.imports.official import import_official
 from catalog.imports.workbook import ImportRefused
 from catalog.models import Edition, Entry
-from tests.workbooks import recount
+from tests.workbooks import edited_2022, official_2022, recount
 
 pytestmark = pytest.mark.django_db
 NOTICE = "朔政发〔2022〕20号"
@@ -28,18 +29,12 @@ NOTICE = "朔政发〔2022〕20号"
 
 @pytest.fixture
 def official(tmp_path):
-    target = tmp_path / "2022.xlsx"
-    call_command("export_catalogue", "-o", str(target), "--edition", "2022")
-    return target
+    return official_2022(tmp_path)
 
 
-def _edit(path, change, name="edited.xlsx"):
-    """A copy of the workbook with `change(workbook)` applied, saved next to it."""
-    workbook = openpyxl.load_workbook(path)
-    change(workbook)
-    target = path.parent / name
-    workbook.save(target)
-    return target
+def _edit(official, change):
+    """The `official` workbook with `change(workbook)` applied by openpyxl, saved next to it as edited.xlsx."""
+    return edited_2022(official.parent, change)
 
 
 def _snapshot():
@@ -52,12 +47,18 @@ def _snapshot():
     )
 
 
+_READ: dict[bytes, list] = {}  # a file's bytes → its cells and merges: the official export is read once
+
+
 def _cells_and_merges(path):
-    workbook = openpyxl.load_workbook(path)
-    return [
-        ([list(row) for row in sheet.iter_rows(values_only=True)], sorted(map(str, sheet.merged_cells.ranges)))
-        for sheet in workbook.worksheets
-    ]
+    data = path.read_bytes()
+    if data not in _READ:
+        workbook = openpyxl.load_workbook(io.BytesIO(data))
+        _READ[data] = [
+            ([list(row) for row in sheet.iter_rows(values_only=True)], sorted(map(str, sheet.merged_cells.ranges)))
+            for sheet in workbook.worksheets
+        ]
+    return _READ[data]
 
 
 def _refused(path, **kwargs) -> list[str]:

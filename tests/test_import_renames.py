@@ -17,7 +17,7 @@ from catalog.rows import CELL_FIELDS
 from tests.test_access import register_hash
 from tests.test_admin_import import _confirmation
 from tests.test_import_plan import AS_IS, REGISTER, _item, _snapshot, _workbook
-from tests.workbooks import edited_2022, with_item_returned
+from tests.workbooks import edited_2022_once, with_item_returned
 
 URL = "/admin/catalog/edition/import-official/"
 OLD, NEW = "企业投资项目核准", "企业投资项目核准（含变更）"
@@ -139,13 +139,14 @@ def test_names_are_alike_by_ratio_or_by_containing_the_other(old, new, offered):
 # Confirmed by the command and in the admin, against the official 2022 register
 
 
+def _rename(workbook):
+    workbook.worksheets[0]["B5"] = NEW
+
+
 def _rename_workbook(tmp_path):
-    """The 2022 workbook with SZ-0002's name (section (一), B5) changed, and nothing else."""
-
-    def rename(workbook):
-        workbook.worksheets[0]["B5"] = NEW
-
-    return edited_2022(tmp_path, rename, name="renamed.xlsx")
+    """The 2022 workbook with SZ-0002's name (section (一), B5) changed, and nothing else (saved by openpyxl once
+    for the tests of the process)."""
+    return edited_2022_once(tmp_path, _rename, name="renamed.xlsx")
 
 
 @pytest.mark.django_db
