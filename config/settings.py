@@ -114,10 +114,14 @@ TEMPLATES = [
 
 # SQLite in the project folder unless DATABASE_URL names another database
 # (postgres://user@host:port/name selects PostgreSQL through psycopg 3).
+# A connection is kept for DB_CONN_MAX_AGE seconds and checked (SELECT 1) when a request first uses it again: after
+# the server restarted or ended it, the request reconnects instead of answering 500 (as a browser test on a
+# keep-alive connection did, after the test database was made again under the live server's thread).
 DATABASE_URL = os.getenv("DATABASE_URL", "")
+_CONNECTIONS = {"conn_max_age": envint("DB_CONN_MAX_AGE", "60"), "conn_health_checks": True}
 if DATABASE_URL:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", "60"))}
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, **_CONNECTIONS)}
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 else:
@@ -139,7 +143,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DATABASE_REPLICA_URL = os.getenv("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     try:
-        replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=envint("DB_CONN_MAX_AGE", "60"))
+        replica = dj_database_url.parse(DATABASE_REPLICA_URL, **_CONNECTIONS)
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a database URL: {exc}") from None
     if {replica["ENGINE"], DATABASES["default"]["ENGINE"]} != {"django.db.backends.postgresql"}:
