@@ -26,6 +26,11 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 _DROP = str.maketrans("", "", PUNCTUATION + "\x00")
 _NOT_HAN = "\x01"  # marks what pypinyin passes through unconverted
 NEAR_MISS_FROM = 3  # shorter terms are one edit away from too many names to suggest one
+# From this length a near miss asks the index one alternative at a time (`near_miss_tsqueries`): each keeps three
+# pairs or more, which the index skips along. A shorter term's alternatives keep one or two, a single character
+# among them (道 & 运数 for 道路运数): one of them alone may offer thousands of items the pattern then rejects one
+# by one (道路运数: 52 ms as one OR, 668 ms one by one, across 3,000,000 items).
+NEAR_MISS_APART_FROM = 6
 
 
 def search_key(text: str) -> str:
@@ -107,19 +112,27 @@ def near_miss_patterns(key: str) -> list[list[str]]:
 
 
 def near_miss_tsquery(key: str) -> str:
-    """A tsquery every item one edit away from `key` satisfies: for some position, every pair not touching it.
+    """A tsquery every item one edit away from `key` satisfies: for some position, every pair not touching it."""
+    return " | ".join(f"({query})" for query in near_miss_tsqueries(key))
 
-    The GIN index of the search text serves it, so a near miss reads only the items that share
-    most of the term's character pairs.
+
+def near_miss_tsqueries(key: str) -> list[str]:
+    """The alternatives of `near_miss_tsquery`, one tsquery a position (duplicates removed, sorted); [] for none.
+
+    The GIN index of the search text serves each, so a near miss reads only the items that share
+    most of the term's character pairs. They are asked one by one (`ApprovalItemQuerySet.near_miss`):
+    an OR of them makes the index read every posting of every pair in full, the commonest too (a
+    single character at either end, 人 or 收), 124-193 ms for 人防工成竣工验收 across 3,000,000 items,
+    where each alternative alone skips along its rarest pair (27 ms for all eight; bench/RESULTS.md).
     """
     alternatives = set()
     for i in range(len(key)):
         # Pairs wholly left or right of position i survive replacing, dropping or inserting there.
         grams = sorted({gram for part in (key[:i], key[i + 1 :]) if part for gram in _grams(part)})
         if not grams:
-            return ""  # a term this short has no pair every near miss keeps: no index condition
-        alternatives.add("(" + " & ".join(_quoted(gram) for gram in grams) + ")")
-    return " | ".join(sorted(alternatives))
+            return []  # a term this short has no pair every near miss keeps: no index condition
+        alternatives.add(" & ".join(_quoted(gram) for gram in grams))
+    return sorted(alternatives)
 
 
 def any_tsquery(keys: list[str]) -> str:

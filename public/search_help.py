@@ -36,7 +36,9 @@ def no_results(filterset: ItemFilter, params: QueryDict) -> NoResults | None:
     term = filterset.form.cleaned_data.get("q") or ""
     if not term_key(term):
         return None
-    suggestion = filterset.unsearched().near_miss(term)
+    # Within one jurisdiction its own few hundred items are read without the search index, as the list reads them
+    # (public.filters.ItemFilter): the index would offer every jurisdiction's candidates.
+    suggestion = filterset.unsearched().near_miss(term, indexed=filterset.jurisdiction is None)
     query = params.copy()
     query.pop("page", None)
     query["q"] = suggestion

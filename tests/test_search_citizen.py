@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils.html import strip_tags
 
 from approvals.models import ApprovalItem, Department
-from approvals.search import near_miss_tsquery, pinyin_key, search_key, term_key
+from approvals.search import near_miss_tsqueries, near_miss_tsquery, pinyin_key, search_key, term_key
 from approvals.synonyms import SearchSynonym
 
 pytestmark = pytest.mark.django_db
@@ -119,11 +119,24 @@ def test_the_list_and_the_api_find_items_by_pinyin(client):
         ("人防工成", "人防工程"),
         ("许可正", "许可证"),
         ("wxhv", "wxhw"),
+        # Six characters or more: the index is asked one alternative at a time (a UNION ALL on PostgreSQL).
+        ("人防工成竣工验收", "人防工程竣工验收"),
+        ("rfgcjgyx", "rfgcjgys"),
     ],
 )
 def test_a_near_miss_suggests_the_words_one_edit_away(typed, meant):
     assert ApprovalItem.objects.search(typed).count() == 0
     assert ApprovalItem.objects.near_miss(typed) == meant
+
+
+@pytest.mark.parametrize("typed, meant", [("危险货勿", "危险货物"), ("人防工成竣工验收", "人防工程竣工验收")])
+def test_a_near_miss_without_the_index_finds_what_the_index_finds(typed, meant, django_assert_num_queries):
+    """For one jurisdiction's items, which its own index narrows (public/search_help.py)."""
+    items = ApprovalItem.objects.filter(jurisdiction__code="shuozhou")
+    assert items.near_miss(typed) == meant
+    with django_assert_num_queries(1) as captured:
+        assert items.near_miss(typed, indexed=False) == meant
+    assert "approvals_bigrams" not in captured.captured_queries[0]["sql"]
 
 
 def test_no_near_miss_for_a_short_term_or_one_far_from_every_name():
@@ -139,6 +152,20 @@ def test_a_term_with_regular_expression_characters_is_matched_literally(typed):
 def test_a_near_miss_tsquery_keeps_the_pairs_around_each_position():
     assert near_miss_tsquery("危险物") == "('危' & '物') | ('危险') | ('险物')"
     assert near_miss_tsquery("ab") == "('a') | ('b')"
+    assert near_miss_tsqueries("危险物") == ["'危' & '物'", "'危险'", "'险物'"]
+    assert near_miss_tsqueries("a") == [] and near_miss_tsquery("a") == ""
+
+
+def test_a_long_near_miss_asks_the_index_one_alternative_at_a_time(postgres, django_assert_num_queries):
+    """An OR of eight alternatives reads every posting of every pair; each alone skips along its rarest pair."""
+    with django_assert_num_queries(1) as captured:
+        assert ApprovalItem.objects.near_miss("人防工成竣工验收") == "人防工程竣工验收"
+    assert (
+        captured.captured_queries[0]["sql"].count("UNION ALL") == len(near_miss_tsqueries("人防工成竣工验收")) - 1 == 7
+    )
+    with django_assert_num_queries(1) as captured:
+        assert ApprovalItem.objects.near_miss("危险货勿") == "危险货物"
+    assert "UNION" not in captured.captured_queries[0]["sql"]
 
 
 def test_the_page_asks_did_you_mean_with_a_link_that_finds_it(client):
