@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from django.db import connection
 from django.utils import timezone
 
-from approvals.models import ApprovalItem
+from approvals.models import GUIDE_FIELDS, ApprovalItem
 from bench.generate import ENTRY_COLUMNS, ITEM_COLUMNS, LINK_COLUMNS, TRANSFER_COLUMNS, Chunk, _progress
 
 TABLES = ("approvals_approvalitem", "approvals_itemdepartment", "approvals_transfer", "catalog_entry")
@@ -80,22 +80,7 @@ def _columns() -> dict[str, tuple[tuple[str, ...], str]]:
     now = timezone.now().isoformat()
     version = ApprovalItem._meta.get_field("version")._get_next_version(ApprovalItem())
     item_defaults = {
-        **dict.fromkeys(
-            (
-                "source_text",
-                "remarks",
-                "application_materials",
-                "acceptance_conditions",
-                "procedure",
-                "statutory_time_limit",
-                "promised_time_limit",
-                "fees",
-                "legal_basis",
-                "review_reason",
-                "basic_code",
-            ),
-            "",
-        ),
+        **dict.fromkeys(("source_text", "remarks", *GUIDE_FIELDS, "review_reason", "basic_code"), ""),
         "version": version,
         "created_at": now,
         "updated_at": now,

@@ -17,7 +17,8 @@ import random
 import statistics
 import time
 
-from bench.__main__ import OUT, PG_URL, _cpu_ref
+from bench.__main__ import _cpu_ref
+from bench.load import server_environment
 
 
 def main() -> None:
@@ -28,20 +29,9 @@ def main() -> None:
     parser.add_argument("--profile", default=None, help="write a cProfile of one round to this file")
     args = parser.parse_args()
 
-    os.environ.update(
-        {
-            "DATABASE_URL": PG_URL,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "bench-only-" + os.urandom(16).hex(),
-            "DJANGO_ALLOWED_HOSTS": "testserver",
-            "DJANGO_SSL_REDIRECT": "0",
-            "DJANGO_SECURE_COOKIES": "0",
-            "DJANGO_HSTS_SECONDS": "0",
-            "DJANGO_STATIC_ROOT": str(OUT / "staticfiles"),
-            "DJANGO_PUBLIC_PAGE_CACHE": "0",  # every page rendered, as a first visit is
-        }
-    )
+    # A benchmarked server's production settings (bench.load), served to the test client in this process, each page
+    # rendered as a first visit is.
+    os.environ.update({**server_environment(), "DJANGO_ALLOWED_HOSTS": "testserver", "DJANGO_PUBLIC_PAGE_CACHE": "0"})
     import django
 
     django.setup()

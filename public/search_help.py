@@ -36,9 +36,7 @@ def no_results(filterset: ItemFilter, params: QueryDict) -> NoResults | None:
     term = filterset.form.cleaned_data.get("q") or ""
     if not term_key(term):
         return None
-    # Within one jurisdiction its own few hundred items are read without the search index, as the list reads them
-    # (public.filters.ItemFilter): the index would offer every jurisdiction's candidates.
-    suggestion = filterset.unsearched().near_miss(term, indexed=filterset.jurisdiction is None)
+    suggestion = filterset.unsearched().near_miss(term, indexed=filterset.search_indexed)
     query = params.copy()
     query.pop("page", None)
     query["q"] = suggestion
