@@ -129,9 +129,9 @@ def item_jsonld(item: ApprovalItem, absolute: Absolute) -> dict:
 
     A sub-item and its main item are related services (`cv:relatedService`, both ways); the main item also
     names its sub-items as its parts. The office that handles it (approvals.offices) is the competent
-    authority, its contact point and its channels. `item` should come from public.selectors.item_pages
-    (`department_links__department`, the jurisdiction's bureau, `transfers__document`, `parent` and `children`
-    prefetched).
+    authority, its contact point and its channels. `item` should come from public.item_page.item_page or
+    public.selectors.item_pages (`department_links__department`, the jurisdiction's bureau, `transfers__document`,
+    `parent` and `children` loaded).
     """
     offices = handling_offices(item)
     description = f"{item.get_item_type_display()}事项：{item.name}。当前{item.get_status_display()}。"

@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404
 
 from approvals.models import Department
 from catalog.models import Edition
-from public import selectors, vocabularies
+from public import vocabularies
+from public.item_page import item_page
 from public.opendata import item_jsonld
 from public.opendata_dcat import catalog_document, edition_document
 
@@ -34,7 +35,11 @@ def edition_dataset(request, slug: str):
 
 
 def item_service(request, code: str):
-    item = get_object_or_404(selectors.item_pages(), code=code)
+    # The HTML item page's loader (public.item_page): the same public item and relations, from statements
+    # compiled once per process. selectors.item_pages() built and compiled six queries per request.
+    item = item_page(code)
+    if item is None:
+        raise Http404
     return _jsonld(item_jsonld(item, request.build_absolute_uri))
 
 
