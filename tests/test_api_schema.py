@@ -36,7 +36,11 @@ def api_schema(wsgi_in_test_transaction):
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+# Ten drawn cases per operation beside the coverage phase, which already tries every value of every enumeration
+# (each department, batch and jurisdiction), each parameter's bounds, wrong types and unknown parameters, and
+# each undocumented method. Derandomized, 25 drew the same first ten and then 120 more cases of which half
+# repeated an earlier request (a detail's 15 brought 3 new paths): about 2 of the test's 9 CPU-s.
 @schema.parametrize()
-@settings(max_examples=25, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_the_schema_says(case):
     case.call_and_validate()
