@@ -88,10 +88,12 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(live_server):
     """Debian's Chromium, driven by Playwright: started once per xdist worker that runs browser tests (each
-    browser module runs whole on one worker, see below); each test opens a context of its own. Skips without it
-    unless REQUIRE_BROWSER=1."""
+    browser module runs whole on one worker, see below); each module opens contexts of its own. Skips without it
+    unless REQUIRE_BROWSER=1. It stops before the live server (which it asks for to that end): a request thread
+    that ends when Chromium closes its sockets would otherwise close the database after the server stopped
+    sharing it, a warning at the end of the run."""
     require("REQUIRE_BROWSER", shutil.which(CHROMIUM) is not None, f"需要 Debian 的 Chromium（{CHROMIUM}）")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop lives in this thread
     from playwright.sync_api import sync_playwright
@@ -100,6 +102,19 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
+
+
+def log_in(context, live_server, user: User) -> None:
+    """`user` logged in to the Playwright `context` by a session made on the server (Django's test client), for the
+    browser tests whose story starts after the log-in (the form is tested in tests/test_lockout.py and
+    test_admin_chinese.py): its page loads and its post cost Chromium a third of a second each."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
 
 
 MODULE_UNITS = {

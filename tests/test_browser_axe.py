@@ -12,23 +12,23 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 @pytest.fixture(scope="module")
-def axe_context(browser):
-    """One browser context for both sizes, axe-core in each of its pages (`with_axe`): a context and its first page
-    took a third of a second to start. bypass_csp: the site allows no inline script, and axe is injected as one
+def axe_page(browser):
+    """One page for both sizes, axe-core in each document it loads (`with_axe`): a context and a page took Chromium
+    a third of a second each to start. bypass_csp: the site allows no inline script, and axe is injected as one
     (the test's, not the site's)."""
     require_axe()
     context = browser.new_context(locale="zh-CN", bypass_csp=True)
     with_axe(context)
-    yield context
+    yield context.new_page()
     context.close()
 
 
 @pytest.mark.parametrize(
     ("size", "viewport"), [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})]
 )
-def test_every_kind_of_public_page_has_no_accessibility_violation(axe_context, live_server, size, viewport):
-    axe_context.clear_cookies()  # each size starts as in a fresh context (an item's feedback form sets csrftoken)
-    page = axe_context.new_page()
+def test_every_kind_of_public_page_has_no_accessibility_violation(axe_page, live_server, size, viewport):
+    page = axe_page
+    page.context.clear_cookies()  # each size starts as in a fresh context (an item's feedback form sets csrftoken)
     page.set_viewport_size(viewport)
     # One page per template and state (the Nu HTML Checker reads them all, tests/test_html_valid.py): the list
     # searched or filtered is the list's template again, a sub-item's page its main item's.
@@ -41,5 +41,4 @@ def test_every_kind_of_public_page_has_no_accessibility_violation(axe_context, l
         problems = axe_problems(page)
         if problems:
             found[url] = problems
-    page.close()
     assert found == {}

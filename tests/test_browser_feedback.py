@@ -5,7 +5,7 @@ Skips without /usr/bin/chromium unless REQUIRE_BROWSER=1; screenshots go to test
 import pytest
 
 from catalog.models import Feedback
-from tests.conftest import make_user
+from tests.conftest import log_in, make_user
 from tests.test_browser import OUTPUT
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("official_data")]
@@ -38,14 +38,10 @@ def test_a_citizen_reports_an_outdated_page_and_the_clerk_finds_it(browser, live
     assert len(form.get_by_label("哪里有误或已过时？").input_value()) == 1000
     context.close()
 
-    make_user("clerk", groups=["经办人"])
     admin = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    log_in(admin, live_server, make_user("clerk", groups=["经办人"]))  # the log-in form is not this story's
     desk = admin.new_page()
-    desk.goto(live_server.url + "/admin/login/?next=/admin/")
-    desk.get_by_label("用户名").fill("clerk")
-    desk.get_by_label("密码").fill("x-test-password")
-    desk.get_by_role("button", name="登录").click()
-    desk.wait_for_url("**/admin/")
+    desk.goto(live_server.url + "/admin/")
     queue = desk.locator("#queues").inner_text()
     assert "群众留言" in queue and "1 条待处理（新收到、处理中）" in queue
     desk.locator("#queues").get_by_role("link", name="群众留言").click()

@@ -13,13 +13,13 @@ from django.contrib.auth.models import Group
 
 from approvals.models import PolicyDocument
 from catalog.models import Edition
+from tests.conftest import log_in
 from tests.test_access import register_hash
 from tests.test_browser import OUTPUT
-from tests.workbooks import with_item_returned
+from tests.workbooks import edited_2022_once, return_item
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("official_data")]
 
-PASSWORD = "x-test-password"  # tests.conftest.make_user's
 TITLE = "朔州市相对集中行政许可权改革市级划转事项调整目录（2024年版）"
 TITLE_2022 = "朔州市相对集中行政许可权改革市级划转事项调整目录 （2022年版）"
 DOCUMENT = ("朔政发〔2024〕3号", "朔州市人民政府关于调整市行政审批服务管理局划转事项的通知", "朔州市人民政府")
@@ -36,17 +36,20 @@ def _four_eyes_and_uploads(settings, tmp_path):
     settings.IMPORT_UPLOADS_DIR = tmp_path / "uploads"
 
 
-@pytest.fixture
-def adjustment(tmp_path):
-    """The 2022 table with 企业投资项目核准 (SZ-0002) returned, a new item in its place, a remark on
+def _adjust(workbook: openpyxl.Workbook) -> None:
+    """企业投资项目核准 (SZ-0002) returned and a new item in its place (`return_item`), a remark on
     道路危险货物运输从业资格认定 (SZ-0100, row 105) and section (二)'s heading counting 91, as a clerk edits it."""
-    path = with_item_returned(tmp_path)
-    workbook = openpyxl.load_workbook(path)
+    return_item(workbook)
     assert workbook.worksheets[0]["B105"].value == "道路危险货物运输从业资格认定"
     workbook.worksheets[0]["H105"] = REMARK
     workbook.worksheets[1]["A2"] = HEADING_2
-    workbook.save(path)
-    return path
+
+
+@pytest.fixture
+def adjustment(tmp_path):
+    """The 2022 table as `_adjust` edits it, made once per process (a workbook loaded and saved again cost half a
+    second)."""
+    return edited_2022_once(tmp_path, _adjust, "returned.xlsx")
 
 
 def _shot(page, name: str, *, at=None) -> None:
@@ -57,16 +60,12 @@ def _shot(page, name: str, *, at=None) -> None:
     page.screenshot(path=str(OUTPUT / f"flow-{name}.png"), full_page=at is None)
 
 
-def _log_in(chromium, live_server, username: str):
+def _logged_in(chromium, live_server, user):
+    """A page of `user`'s own browser, logged in (the log-in form is not this story's)."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="zh-CN")
     context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto(live_server.url + "/admin/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(live_server.url + "/admin/")
-    return page
+    log_in(context, live_server, user)
+    return context.new_page()
 
 
 def _messages(page) -> list[str]:
@@ -99,8 +98,9 @@ def test_a_clerk_imports_an_adjustment_a_reviewer_publishes_it_and_citizens_see_
     errors: list[str] = []
 
     # The clerk uploads the workbook and registers the basis document in the same form.
-    clerk_page = _log_in(browser, live_server, "clerk")
+    clerk_page = _logged_in(browser, live_server, clerk)
     clerk_page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    clerk_page.goto(live_server.url + "/admin/")
     clerk_page.get_by_role("link", name="目录版本").first.click()
     clerk_page.wait_for_url("**/admin/catalog/edition/")
     assert clerk_page.get_by_text("发布所选草稿").count() == 0  # a clerk does not publish
@@ -191,7 +191,7 @@ def test_a_clerk_imports_an_adjustment_a_reviewer_publishes_it_and_citizens_see_
     _shot(clerk_page, "6-four-eyes-refused")
 
     # The reviewer sees the whole comparison with the edition before, then publishes.
-    reviewer_page = _log_in(browser, live_server, "publisher")
+    reviewer_page = _logged_in(browser, live_server, publisher)
     reviewer_page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     reviewer_page.goto(live_server.url + "/admin/catalog/edition/")
     _choose_publish(reviewer_page, draft)

@@ -22,17 +22,16 @@ def _shot(page, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def no_script(browser):
-    """One browser context without script for the module: a context and its first page took a third of a second
-    to start, and the stylesheet is fetched once. Each test opens a page of its own in it, and `_open` checks that
-    no cookie was left behind, so each starts as in a fresh context."""
+    """One page without script for the module: a context and a page took Chromium a third of a second each to start
+    (a renderer process), and the stylesheet is fetched once. Each test loads its own page in it, and `_open`
+    checks that no cookie was left behind, so each starts as in a fresh context."""
     context = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
-    yield context
+    yield context.new_page()
     context.close()
 
 
-def _open(context, live_server, viewport, path="/"):
-    assert context.cookies() == []  # the public pages set none: nothing carries over from the test before
-    page = context.new_page()
+def _open(page, live_server, viewport, path="/"):
+    assert page.context.cookies() == []  # the public pages set none: nothing carries over from the test before
     page.set_viewport_size(viewport)
     page.goto(live_server.url + path)
     return page
@@ -63,7 +62,6 @@ def test_on_a_phone_the_first_result_is_on_the_first_screen_and_the_filters_fold
     assert page.get_by_label("事项类型").is_visible()
     assert page.locator("summary").inner_text() == "筛选（已选 1 个条件）"
     _shot(page, "phone-catalogue-filtered")
-    page.close()
 
 
 def test_on_a_phone_a_search_leaves_the_filters_folded_and_its_first_result_in_view(no_script, live_server):
@@ -73,7 +71,6 @@ def test_on_a_phone_a_search_leaves_the_filters_folded_and_its_first_result_in_v
     first = page.locator("table.items tbody tr").first
     assert "危险货物" in first.inner_text()
     assert _within_first_screen(page, first)
-    page.close()
 
 
 def test_on_a_desktop_the_filters_are_open_without_a_click(no_script, live_server):
@@ -81,7 +78,6 @@ def test_on_a_desktop_the_filters_are_open_without_a_click(no_script, live_serve
     assert page.get_by_label("事项类型").is_visible()
     assert not page.locator("summary", has_text="筛选").is_visible()
     assert _within_first_screen(page, page.locator("table.items tbody tr").first)
-    page.close()
 
 
 def test_page_numbers_fit_a_phone_and_lead_to_their_page(no_script, live_server):
@@ -93,4 +89,3 @@ def test_page_numbers_fit_a_phone_and_lead_to_their_page(no_script, live_server)
     page.wait_for_url("**page=16")
     assert page.locator("nav.pages [aria-current=page]").inner_text() == "16"
     assert page.locator("table.items tbody tr").count() == 3
-    page.close()
