@@ -19,14 +19,21 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from approvals.models import Jurisdiction, PolicyDocument
+from approvals.models import Jurisdiction, PolicyDocument, StaffProfile
 
 NO_JURISDICTION = _("您的账号尚未指定辖区，因此看不到任何事项登记。请联系系统管理员在“工作人员辖区”中为您指定辖区。")
 
 
 def home_jurisdiction(user: AbstractBaseUser | None) -> Jurisdiction | None:
     """The jurisdiction whose register the user keeps, or None."""
-    profile = getattr(user, "staff_profile", None) if user is not None and user.is_authenticated else None
+    if user is None or not user.is_authenticated:
+        return None
+    # Asked on every admin request of staff: the profile and its jurisdiction in one query rather than two,
+    # kept where Django's `user.staff_profile` keeps it (None when there is none), so the next ask is free.
+    accessor = StaffProfile.user.field.remote_field
+    if not accessor.is_cached(user):
+        accessor.set_cached_value(user, StaffProfile.objects.select_related("jurisdiction").filter(user=user).first())
+    profile = accessor.get_cached_value(user)
     return profile.jurisdiction if profile is not None else None
 
 
@@ -38,7 +45,9 @@ def viewable_jurisdictions(user: AbstractBaseUser) -> QuerySet[Jurisdiction]:
     if home is None:
         return Jurisdiction.objects.none()
     if home.level == Jurisdiction.Level.CITY:
-        return Jurisdiction.objects.filter(pk=home.pk) | Jurisdiction.objects.filter(parent=home)
+        # One filter with Q, not two querysets joined by `|`: the same SQL, built for a fraction of the CPU
+        # (this is built several times on each admin page a city clerk opens).
+        return Jurisdiction.objects.filter(Q(pk=home.pk) | Q(parent=home))
     return Jurisdiction.objects.filter(pk=home.pk)
 
 

@@ -17,11 +17,12 @@ import functools
 
 from concurrency.exceptions import RecordModifiedError
 from django.contrib import admin, messages
-from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin import RelatedOnlyFieldListFilter, helpers
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,7 +33,23 @@ from approvals.models import Jurisdiction
 READ_ONLY_ACTIONS = {"export_admin_action"}
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class PlainActionCheckbox:
+    """The changelist's row checkbox as Django's CheckboxInput renders it (django/forms/widgets/checkbox.html).
+
+    Django renders it through the forms' template engine, once per row: a fifth of the CPU of a 50-row list.
+    """
+
+    def action_checkbox(self, obj):
+        label = format_html(_("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
+
+
+class ScopedAdmin(PlainActionCheckbox, admin.ModelAdmin):
     """A model admin whose rows reach the user only through approvals/access.py.
 
     `jurisdiction_path` leads from the model to the jurisdiction that owns a row.
@@ -214,7 +231,7 @@ def _own(user) -> QuerySet[Jurisdiction]:
     return Jurisdiction.objects.filter(pk=home.pk) if home is not None else Jurisdiction.objects.none()
 
 
-class SuperuserOnlyAdmin(admin.ModelAdmin):
+class SuperuserOnlyAdmin(PlainActionCheckbox, admin.ModelAdmin):
     """For models that belong to no jurisdiction (users, groups, login records): superusers only.
 
     What the wrapped admin refuses stays refused (django-axes' login records cannot be added by hand).
