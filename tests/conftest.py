@@ -126,19 +126,53 @@ MODULE_UNITS = {
     "tests/test_replica.py",  # one test pauses the replica's replay, which the others would see
 }
 
+# The modules whose units cost seconds, the costliest first (seconds of test time in a whole run on the 2-core
+# machine, 2026-12-03): handed out before everything else, so that neither worker is left running one of them while
+# the other has finished. By xdist's own order (units by their number of tests) the flow test, a unit of one test at
+# the end of pytest-django's order, ran last and ended runs 6-16 s after the other worker had.
+FIRST = (
+    "tests/test_api_schema.py",  # 13.6 s
+    "tests/test_browser_flow.py",  # 11.6
+    "tests/test_admin_chinese.py",  # 15.4 over seven tests, two walks of 6-9 s
+    "tests/test_libreoffice_render.py",  # 9.2
+    "tests/test_browser_axe.py",  # 9.0
+    "tests/test_browser.py",  # 5.1
+    "tests/test_shacl.py",  # 4.5
+    "tests/test_browser_phone.py",  # 3.8
+    "tests/test_browser_feedback.py",  # 3.5
+    "tests/test_html_valid.py",  # 2.6
+)
+
+
+def _handed_out(item: pytest.Item) -> int:
+    """A test's place in the workers' order: FIRST's modules in its order, the other MODULE_UNITS, then the rest."""
+    module = item.nodeid.split("::", 1)[0]
+    if module in FIRST:
+        return FIRST.index(module)
+    return len(FIRST) if module in MODULE_UNITS else len(FIRST) + 1
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's order (the tests that empty the database last), kept within
+def pytest_collection_modifyitems(config, items):
+    if hasattr(config, "workerinput"):  # an xdist worker: the order its collection reports is the queue's
+        items.sort(key=_handed_out)
+
 
 def pytest_xdist_make_scheduler(config, log):
     """With `--dist loadgroup` (pyproject.toml): each browser module (tests/test_browser*.py) and each module in
-    MODULE_UNITS goes whole to one worker, largest first; every other test goes to whichever worker is free.
+    MODULE_UNITS goes whole to one worker; every other test goes to whichever worker is free; units are handed out
+    in the order of the workers' collection (`FIRST` first), not by their number of tests.
     (xdist's `xdist_group` marks cannot say so under pytest 9: the test ids they rename no longer change.)"""
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    config.option.loadscopereorder = False
+
     class CostlyModulesWhole(LoadScopeScheduling):
-        # One unit per test, but one per module for the browser tests (the largest units: xdist hands out the
-        # largest first, so each worker starts with Chromium's work) and for a module whose module-scoped fixture
-        # is costly (LibreOffice renders, a derived county, a parsed workbook): it runs once, not once per worker.
+        # One unit per test, but one per module for the browser tests (a module's pages share one Chromium page)
+        # and for a module whose module-scoped fixture is costly (LibreOffice renders, a derived county, a parsed
+        # workbook): it runs once, not once per worker.
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
             return module if module.startswith("tests/test_browser") or module in MODULE_UNITS else nodeid
