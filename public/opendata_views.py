@@ -5,6 +5,7 @@ import json
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from approvals.models import Department
 from catalog.models import Edition
@@ -39,7 +40,7 @@ def item_service(request, code: str):
     # compiled once per process. selectors.item_pages() built and compiled six queries per request.
     item = item_page(code)
     if item is None:
-        raise Http404
+        raise Http404(_("没有这个事项。"))  # as the item's HTML page (public.views.item_detail)
     return _jsonld(item_jsonld(item, request.build_absolute_uri))
 
 

@@ -107,7 +107,8 @@ def browser(live_server):
 def log_in(context, live_server, user: User) -> None:
     """`user` logged in to the Playwright `context` by a session made on the server (Django's test client), for the
     browser tests whose story starts after the log-in (the form is tested in tests/test_lockout.py and
-    test_admin_chinese.py): its page loads and its post cost Chromium a third of a second each."""
+    test_admin_chinese.py, and in a browser by the flow's clerk): its page loads and its post cost Chromium a third
+    of a second each."""
     from django.conf import settings
     from django.test import Client
 
