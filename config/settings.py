@@ -113,10 +113,11 @@ TEMPLATES = [
 ]
 
 # SQLite in the project folder unless DATABASE_URL names another database
-# (postgres://user@host:port/name selects PostgreSQL through psycopg 3).
-# A connection is kept for DB_CONN_MAX_AGE seconds and checked (SELECT 1) when a request first uses it again: after
-# the server restarted or ended it, the request reconnects instead of answering 500 (as a browser test on a
-# keep-alive connection did, after the test database was made again under the live server's thread).
+# (postgres://user@host:port/name selects PostgreSQL through psycopg 3, with Django's backend as config.postgresql
+# extends it). A connection is kept for DB_CONN_MAX_AGE seconds and checked when a request first uses it again:
+# after the server restarted or ended it, the request reconnects instead of answering 500 (as a browser test on a
+# keep-alive connection did, after the test database was made again under the live server's thread). The check
+# sends `SELECT 1` only when the server has written to the idle connection (config/postgresql).
 DATABASE_URL = os.getenv("DATABASE_URL", "")
 _CONNECTIONS = {"conn_max_age": envint("DB_CONN_MAX_AGE", "60"), "conn_health_checks": True}
 if DATABASE_URL:
@@ -131,7 +132,9 @@ else:
             "NAME": BASE_DIR / "db.sqlite3",
         }
     }
+POSTGRESQL = "config.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = POSTGRESQL
     # Pages run queries of a few milliseconds, where starting parallel workers costs more than it
     # saves (a search for 变更 over 100,000 items: 10.9 ms with two workers, 3.6 ms without).
     workers = envint("DB_PARALLEL_WORKERS", "0")
@@ -146,8 +149,9 @@ if DATABASE_REPLICA_URL:
         replica = dj_database_url.parse(DATABASE_REPLICA_URL, **_CONNECTIONS)
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a database URL: {exc}") from None
-    if {replica["ENGINE"], DATABASES["default"]["ENGINE"]} != {"django.db.backends.postgresql"}:
+    if replica["ENGINE"] != "django.db.backends.postgresql" or DATABASES["default"]["ENGINE"] != POSTGRESQL:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL: both name PostgreSQL servers")
+    replica["ENGINE"] = POSTGRESQL
     replica["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
     replica["TEST"] = {"MIRROR": "default"}
     DATABASES["replica"] = replica

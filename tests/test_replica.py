@@ -94,7 +94,7 @@ def test_a_replica_url_adds_the_replica_with_the_primarys_options_and_the_router
     )
     replica, primary = names["DATABASES"][REPLICA], names["DATABASES"][DEFAULT_DB_ALIAS]
     assert (replica["HOST"], replica["PORT"], replica["NAME"]) == ("db2", 5433, "shuozhou")
-    assert replica["ENGINE"] == "django.db.backends.postgresql"
+    assert replica["ENGINE"] == "config.postgresql"
     assert replica["CONN_MAX_AGE"] == 30
     assert replica["OPTIONS"] == primary["OPTIONS"] == {"options": "-c max_parallel_workers_per_gather=0"}
     assert replica["TEST"] == {"MIRROR": DEFAULT_DB_ALIAS}
