@@ -100,3 +100,20 @@ def test_the_item_pages_statements_are_prepared_on_the_server_and_no_other_query
     for _ in range(10):
         User.objects.filter(username="nobody").exists()
     assert not any("auth_user" in statement or "registerversion" in statement for statement in _prepared_statements())
+
+
+@pytest.mark.parametrize(
+    ("options", "threshold"),
+    [
+        ({}, 0),  # only prepared_cursor()'s statements, at their first use
+        ({"prepare_threshold": 5}, 5),  # a deployment's own choice stands
+        ({"server_side_binding": True}, None),  # every cursor would prepare: Django's default (never) stays
+    ],
+)
+def test_statements_are_prepared_only_where_asked(options, threshold):
+    from config.postgresql.base import DatabaseWrapper
+
+    wrapper = DatabaseWrapper(
+        {"NAME": "shuozhou", "USER": "", "PASSWORD": "", "HOST": "", "PORT": "", "TIME_ZONE": None, "OPTIONS": options}
+    )
+    assert wrapper.get_connection_params()["prepare_threshold"] == threshold

@@ -53,8 +53,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_connection_params(self) -> dict:
         params = super().get_connection_params()
-        if self.settings_dict["OPTIONS"].get("prepare_threshold") is None:
-            # Django's None would refuse to prepare anything; only prepared_cursor()'s statements reach it.
+        options = self.settings_dict["OPTIONS"]
+        if options.get("prepare_threshold") is None and options.get("server_side_binding") is not True:
+            # Django's None would refuse to prepare anything. Django's cursors bind on the client (unless
+            # server_side_binding, where this would prepare every query at once), so only prepared_cursor()'s
+            # statements are prepared.
             params["prepare_threshold"] = 0
         return params
 
