@@ -20,8 +20,9 @@ import functools
 from collections.abc import Iterable
 
 from django.db import models
+from django.http import Http404
 from django.urls import get_script_prefix
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 
 from approvals import offices
 from approvals.models import ApprovalItem, Department, ItemDepartment, Jurisdiction, PolicyDocument, Transfer
@@ -182,6 +183,18 @@ def item_page(code: str) -> ApprovalItem | None:
     # Where prefetch_related leaves them: item.department_links.all() and the others read these lists.
     item._prefetched_objects_cache = {"department_links": links, "transfers": transfers, "children": children}
     _words(item)
+    return item
+
+
+# What a visitor reads for a code that names no public item: the HTML page, its JSON-LD and the API's detail.
+NOT_FOUND = gettext_lazy("没有这个事项。")
+
+
+def item_page_or_404(code: str) -> ApprovalItem:
+    """`item_page(code)`, or a 404 with NOT_FOUND."""
+    item = item_page(code)
+    if item is None:
+        raise Http404(NOT_FOUND)
     return item
 
 

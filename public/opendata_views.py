@@ -5,12 +5,11 @@ import json
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 
 from approvals.models import Department
 from catalog.models import Edition
 from public import vocabularies
-from public.item_page import item_page
+from public.item_page import item_page_or_404
 from public.opendata import item_jsonld
 from public.opendata_dcat import catalog_document, edition_document
 
@@ -38,9 +37,7 @@ def edition_dataset(request, slug: str):
 def item_service(request, code: str):
     # The HTML item page's loader (public.item_page): the same public item and relations, from statements
     # compiled once per process. selectors.item_pages() built and compiled six queries per request.
-    item = item_page(code)
-    if item is None:
-        raise Http404(_("没有这个事项。"))  # as the item's HTML page (public.views.item_detail)
+    item = item_page_or_404(code)
     return _jsonld(item_jsonld(item, request.build_absolute_uri))
 
 

@@ -7,10 +7,11 @@ more than running it. Here each query is compiled once, with a marker where the 
 page's ids spliced in: a list of pks as placeholders, or the SQL of a subquery (the page's ids in one round
 trip). Values pass through the same converters Django's own iteration applies (booleans on SQLite, say).
 
-A statement of a fixed shape, whose plan is the same whatever its values (the item page's lookups by code and id),
-can also be prepared on PostgreSQL's side (`server_prepared`, config/postgresql): planned once per connection
-instead of on every request. The list's statements are not: their number of ids varies, and a search's subquery
-needs a plan for its own term.
+A statement whose plan is the same whatever its values (the item page's lookups by code and id) can also be
+prepared on PostgreSQL's side (`server_prepared`, config/postgresql): planned once per connection instead of on
+every request. Each number of ids is a statement of its own: the item page's editions query has one per number of
+sub-items, a handful (psycopg keeps the last 100 a connection prepared). The list's statements are not prepared: a
+search's subquery needs a plan for its own term.
 """
 
 from __future__ import annotations

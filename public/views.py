@@ -31,7 +31,7 @@ from catalog.tables import Row, Section, Table, item_rows
 from public import selectors, stats
 from public.feedback import FeedbackForm
 from public.filters import ItemFilter, options_html
-from public.item_page import editions_listing, item_page
+from public.item_page import editions_listing, item_page_or_404
 from public.listing import load_rows, with_returns
 from public.paging import EXACT_UP_TO, catalogue_page
 from public.search_help import no_results
@@ -104,9 +104,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
-    item = item_page(code)
-    if item is None:
-        raise Http404(_("没有这个事项。"))
+    item = item_page_or_404(code)
     transfers = list(item.transfers.all())
     first_batch = next(iter(queries.batch_choices()), ("", ""))[1]
     for transfer in transfers:  # the timeline's words for an event of unknown date

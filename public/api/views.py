@@ -2,7 +2,6 @@
 
 from django.http import Http404
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -18,6 +17,7 @@ from public.api.pagination import CatalogPagination, CheckedPagination
 from public.api.schema import BAD_REQUEST, NOT_FOUND
 from public.api.serializers import DepartmentSerializer, EditionSerializer, ItemDetailSerializer, ItemSerializer
 from public.filters import ItemFilter
+from public.item_page import NOT_FOUND as ITEM_NOT_FOUND
 from public.paging import catalogue_page
 
 
@@ -56,7 +56,7 @@ class ItemViewSet(ChineseNotFound, viewsets.ReadOnlyModelViewSet):
     pages in the OpenAPI schema; `list()` runs them itself, as the catalogue page does.
     """
 
-    not_found = _("没有这个事项。")
+    not_found = ITEM_NOT_FOUND
     lookup_field = "code"
     lookup_value_regex = "[^/]+"  # any code reaches the view, which answers 404 in JSON
     filter_backends = [DjangoFilterBackend]
