@@ -342,3 +342,26 @@ def test_the_browsers_favicon_request_leads_to_the_sites_icon(client):
     assert (response.status_code, response["Location"]) == (301, static("favicon.svg"))
     # Served by WhiteNoise once collectstatic has run; here it is enough that the file is there to collect.
     assert finders.find("favicon.svg")
+
+
+def test_a_constant_translation_prints_what_djangos_tag_prints_in_each_language_and_escaping():
+    # public/templatetags/i18n_once.py keeps a literal's output per language and autoescape; every other form of the
+    # tag is Django's. Rendered alternately, so that a kept output of one language would show in the other.
+    from django.template import Context, Template
+    from django.utils import translation
+
+    body = (
+        '{% translate "Home" %}|{% translate "Home" as home %}{{ home }}|{% translate word %}|'
+        '{% translate "Home" noop %}|{% translate "May" context "abbrev. month" %}|{% translate "<b>50%" %}'
+    )
+    ours = Template("{% load i18n i18n_once %}" + body)
+    django = Template("{% load i18n %}" + body)
+    expected = {"zh-hans": "首页|首页|首页|Home|五月|<b>50%", "en": "Home|Home|Home|Home|May|<b>50%"}
+    for language in ["zh-hans", "en", "zh-hans", "en"]:
+        for autoescape in (True, False):
+            with translation.override(language):
+                context = {"word": "Home"}
+                printed = ours.render(Context(context, autoescape=autoescape))
+                assert printed == django.render(Context(context, autoescape=autoescape)) == expected[language]
+    constant = [node for node in ours.nodelist if type(node).__name__ == "ConstantTranslateNode"]
+    assert len(constant) == 2  # "Home" and "<b>50%": the others have `as`, a variable, noop or a context
