@@ -199,10 +199,11 @@ def item_page_or_404(code: str) -> ApprovalItem:
 
 
 def _words(item: ApprovalItem) -> None:
-    """The labels and addresses the page prints, as `<field>_label` and `url`: get_FOO_display() and
-    get_absolute_url() in fewer steps (one reverse() per kind of page and process, not one per link)."""
+    """The labels and addresses the page prints, as `<field>_label`, `url` and the item's `jsonld_url` and `api_url`:
+    get_FOO_display() and reverse() in fewer steps (one reverse() per kind of page and process, not one per link)."""
     item_url, department_url = _urls("public:item"), _urls("public:department")
     item.status_label, item.type_label = _label(ItemStatus, item.status), _label(ItemType, item.item_type)
+    item.jsonld_url, item.api_url = _urls("opendata:item")(item.code), _urls("api:item-detail")(item.code)
     if item.parent is not None:
         item.parent.url = item_url(item.parent.code)
     for link in item.department_links.all():

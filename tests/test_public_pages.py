@@ -9,6 +9,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.templatetags.static import static
+from django.urls import reverse
 
 from approvals.models import ApprovalItem
 
@@ -365,3 +366,12 @@ def test_a_constant_translation_prints_what_djangos_tag_prints_in_each_language_
                 assert printed == django.render(Context(context, autoescape=autoescape)) == expected[language]
     constant = [node for node in ours.nodelist if type(node).__name__ == "ConstantTranslateNode"]
     assert len(constant) == 2  # "Home" and "<b>50%": the others have `as`, a variable, noop or a context
+
+
+def test_an_item_page_links_its_json_ld_and_its_api_record_and_the_index(client):
+    for code in ["SZ-0003", "SZ-0003-02"]:
+        page = client.get(f"/items/{code}/").content.decode()
+        jsonld, api = reverse("opendata:item", args=[code]), reverse("api:item-detail", args=[code])
+        assert f'<a href="{jsonld}">机器可读数据（CPSV-AP JSON-LD）</a> · <a href="{api}">接口数据（JSON）</a>' in page
+        assert '<nav class="crumbs" aria-label="位置"><a href="/">事项目录</a>' in page
+        assert client.get(jsonld).status_code == client.get(api).status_code == 200
