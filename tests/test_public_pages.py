@@ -345,7 +345,7 @@ def test_the_browsers_favicon_request_leads_to_the_sites_icon(client):
     assert finders.find("favicon.svg")
 
 
-def test_a_constant_translation_prints_what_djangos_tag_prints_in_each_language_and_escaping():
+def test_a_constant_translation_prints_what_djangos_tag_prints_in_each_language_and_escaping(settings):
     # public/templatetags/i18n_once.py keeps a literal's output per language and autoescape; every other form of the
     # tag is Django's. Rendered alternately, so that a kept output of one language would show in the other.
     from django.template import Context, Template
@@ -366,6 +366,15 @@ def test_a_constant_translation_prints_what_djangos_tag_prints_in_each_language_
                 assert printed == django.render(Context(context, autoescape=autoescape)) == expected[language]
     constant = [node for node in ours.nodelist if type(node).__name__ == "ConstantTranslateNode"]
     assert len(constant) == 2  # "Home" and "<b>50%": the others have `as`, a variable, noop or a context
+    assert [node._rendered for node in constant] == [
+        {("zh-hans", True): "首页", ("zh-hans", False): "首页", ("en", True): "Home", ("en", False): "Home"},
+        {key: "<b>50%" for key in [("zh-hans", True), ("zh-hans", False), ("en", True), ("en", False)]},
+    ]
+    # With DEBUG on (the development server reloads a changed catalogue) nothing is kept.
+    settings.DEBUG = True
+    fresh = Template("{% load i18n i18n_once %}" + body)
+    assert fresh.render(Context({"word": "Home"})) == expected["zh-hans"]
+    assert [node._rendered for node in fresh.nodelist if type(node).__name__ == "ConstantTranslateNode"] == [{}, {}]
 
 
 def test_an_item_page_links_its_json_ld_and_its_api_record_and_the_index(client):
