@@ -3,8 +3,9 @@
 `{% translate '事项编码' %}` (a literal, no `as`, `noop` or `context`) prints the same text for every request in a
 language: Django's node still resolved the literal into a lazy string, looked the message up in the catalogue through
 the active translation and escaped the result, each time. The item page has 32 of them: 0.49 ms of its 5.69 ms of
-CPU (the bench register's item pages in one process, both ways alternated; bench/RESULTS.md, 2026-12-03). So each such node keeps what it rendered, once per language and
-autoescape setting; every other form of the tag (a variable, `as`, `noop`, `context`) is Django's node unchanged.
+CPU (its pages on the bench register in one process, both ways alternated; bench/RESULTS.md, 2026-12-03). So each
+such node keeps what it rendered, once per language and autoescape setting; every other form of the tag (a
+variable, `as`, `noop`, `context`) is Django's node unchanged.
 Loaded after `i18n`, this library's `translate` and `trans` replace Django's in that template, and `makemessages`
 still finds the messages (it reads the tag's name, which stays). With DEBUG on nothing is kept, as with `{% once %}`:
 the development server reloads a changed catalogue without restarting, and the page must show it.
